@@ -1,0 +1,130 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The few Kafka Connect REST calls tests need to register a Debezium connector and remove
+ * it again. (`@trackops/cdc` will own the full, typed Connect client.)
+ */
+
+export type ConnectorConfig = Record<string, string>;
+
+interface ConnectorStatus {
+  connector: { state: string; trace?: string };
+  tasks: Array<{ id: number; state: string; trace?: string }>;
+}
+
+async function call(
+  connectUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${connectUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+}
+
+/**
+ * Creates (or reconfigures) a connector and waits until it and all its tasks are RUNNING.
+ * A FAILED connector or task rejects at once with the worker's stack trace.
+ */
+export async function putConnector(
+  connectUrl: string,
+  name: string,
+  config: ConnectorConfig,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const response = await call(
+    connectUrl,
+    'PUT',
+    `/connectors/${encodeURIComponent(name)}/config`,
+    config,
+  );
+  if (!response.ok)
+    throw new Error(
+      `Connect refused connector ${name} (${response.status}): ${await response.text()}`,
+    );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statusResponse = await call(
+      connectUrl,
+      'GET',
+      `/connectors/${encodeURIComponent(name)}/status`,
+    );
+    if (statusResponse.ok) {
+      const status = (await statusResponse.json()) as ConnectorStatus;
+      const failed = [status.connector, ...status.tasks].find((unit) => unit.state === 'FAILED');
+      if (failed) throw new Error(`connector ${name} FAILED:\n${failed.trace ?? '(no trace)'}`);
+      if (
+        status.connector.state === 'RUNNING' &&
+        status.tasks.length > 0 &&
+        status.tasks.every((task) => task.state === 'RUNNING')
+      )
+        return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`connector ${name} not RUNNING after ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+/** Deletes a connector (if present) and waits until Connect no longer lists it. */
+export async function deleteConnector(
+  connectUrl: string,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const response = await call(connectUrl, 'DELETE', `/connectors/${encodeURIComponent(name)}`);
+  if (!response.ok && response.status !== 404)
+    throw new Error(
+      `could not delete connector ${name} (${response.status}): ${await response.text()}`,
+    );
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await call(connectUrl, 'GET', `/connectors/${encodeURIComponent(name)}`)).status === 404)
+      return;
+    await sleep(200);
+  }
+  throw new Error(`connector ${name} still listed ${timeoutMs} ms after DELETE`);
+}
+
+export interface DebeziumTestConnectorOptions {
+  /** How Connect reaches PostgreSQL (the stack's CONNECT_DATABASE_URL, any database). */
+  databaseUrl: string;
+  /** The database to capture. */
+  database: string;
+  /** Topic prefix (`topic.prefix`); also used for the slot and publication names. */
+  topicPrefix: string;
+  /** `schema.table` names to capture. */
+  tables: readonly string[];
+}
+
+/**
+ * A Debezium PostgreSQL connector configuration for tests: pgoutput, a publication and slot
+ * of its own (so parallel test files never share one), and short poll intervals.
+ */
+export function debeziumTestConfig(
+  options: DebeziumTestConnectorOptions,
+  overrides: ConnectorConfig = {},
+): ConnectorConfig {
+  const url = new URL(options.databaseUrl);
+  return {
+    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'tasks.max': '1',
+    'database.hostname': url.hostname,
+    'database.port': url.port || '5432',
+    'database.user': decodeURIComponent(url.username || 'postgres'),
+    'database.password': decodeURIComponent(url.password),
+    'database.dbname': options.database,
+    'topic.prefix': options.topicPrefix,
+    'plugin.name': 'pgoutput',
+    'slot.name': options.topicPrefix,
+    'publication.name': options.topicPrefix,
+    'publication.autocreate.mode': 'filtered',
+    'table.include.list': options.tables.join(','),
+    'poll.interval.ms': '100',
+    ...overrides,
+  };
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# npm test: sets everything up, brings the stack up, then lint, type-check, package checks,
+# API docs, unit and integration tests. Each step stops the run when it fails.
+#   TRACKOPS_STACK=attach   use the running stack (or env URLs) as is, start nothing
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+started=$SECONDS
+ensure_deps
+cd "$ROOT"
+
+if [ "${TRACKOPS_STACK:-native}" = attach ]; then
+  say "checking the running stack (TRACKOPS_STACK=attach)"
+  stack check
+else
+  say "bringing the stack up"
+  stack up
+fi
+
+step() {
+  local name="$1"
+  shift
+  say "$name"
+  local t=$SECONDS
+  "$@"
+  say "$name: done in $((SECONDS - t)) s"
+}
+
+results="$ROOT/.stack/test-results"
+rm -rf "$results" && mkdir -p "$results"
+step lint pnpm run lint
+step typecheck pnpm run typecheck
+step "package checks (publint, attw)" pnpm run check:packages
+step "API docs (typedoc)" pnpm run docs
+TRACKOPS_TEST_REPORT="$results/unit.json" step "unit tests" pnpm exec vitest run --project unit
+TRACKOPS_TEST_REPORT="$results/integration.json" step "integration tests" pnpm exec vitest run --project integration
+
+say "all checks passed in $((SECONDS - started)) s"
+node "$ROOT/scripts/summarize-tests.mjs" "$results/unit.json" "$results/integration.json"
