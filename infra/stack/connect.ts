@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { heaps, host, ports, stackDir } from './config.js';
-import { baseStatus, notAvailable, type Component, type ComponentStatus } from './component.js';
-import { jvmArgs, type Kafka } from './kafka.js';
+import { heaps, host, ports } from './config.js';
+import { Server } from './component.js';
+import { jvmArgs, propertiesFile, type Kafka } from './kafka.js';
 import { classpath, debeziumPluginPath } from './maven.js';
-import { livePid, startDetached, terminate, waitUntil } from './process.js';
+import { startDetached } from './process.js';
 
 /** The connector class the stack must offer; readiness waits until Connect lists it. */
 export const postgresConnectorClass = 'io.debezium.connector.postgresql.PostgresConnector';
@@ -15,69 +15,46 @@ interface PluginInfo {
   version?: string;
 }
 
-export class Connect implements Component {
+export class Connect extends Server {
   readonly name = 'Kafka Connect (Debezium)';
   readonly envVar = 'CONNECT_URL' as const;
-  private readonly dir = path.join(stackDir, 'connect');
-  readonly logFile = path.join(this.dir, 'connect.log');
-  private readonly pidFile = path.join(this.dir, 'connect.pid');
+  readonly port = ports.connect;
+  // The first start creates Connect's three internal topics and joins its group.
+  protected readonly startTimeoutMs = 120_000;
+  protected override readonly stopGraceMs = 30_000;
 
-  constructor(private readonly kafka: Kafka) {}
-
-  external(): boolean {
-    return Boolean(process.env['CONNECT_URL']);
+  constructor(private readonly kafka: Kafka) {
+    super('connect');
   }
 
-  endpoint(): string {
-    return (process.env['CONNECT_URL'] || `http://${host}:${ports.connect}`).replace(/\/+$/, '');
+  override endpoint(): string {
+    return super.endpoint().replace(/\/+$/, '');
   }
 
-  async up(): Promise<void> {
-    let pid: number | undefined;
-    if (!this.external()) pid = livePid(this.pidFile) ?? this.start();
-    await waitUntil(`${this.name} at ${this.endpoint()}`, () => this.debeziumPlugin(), {
-      // First start scans the plugin jars and creates its three internal topics.
-      timeoutMs: this.external() ? 10_000 : 120_000,
-      intervalMs: 1000,
-      alive: pid === undefined ? undefined : () => livePid(this.pidFile) !== undefined,
-    }).catch((error: Error) => {
-      throw notAvailable(this, error.message);
-    });
+  protected ownEndpoint(): string {
+    return `http://${host}:${this.port}`;
   }
 
-  async down(): Promise<void> {
-    const pid = livePid(this.pidFile);
-    if (!this.external() && pid) await terminate(pid, 30_000);
-  }
-
-  async status(): Promise<ComponentStatus> {
-    const base = {
-      ...baseStatus(this, ports.connect, livePid(this.pidFile)),
-    };
-    try {
-      const root = (await this.get('/')) as { version: string };
-      const plugin = await this.debeziumPlugin();
-      if (!plugin)
-        return {
-          ...base,
-          healthy: false,
-          version: `Connect ${root.version}`,
-          detail: `${postgresConnectorClass} is not among the plugins`,
-        };
-      return {
-        ...base,
-        healthy: true,
-        version: `Connect ${root.version}, Debezium ${plugin.version ?? '?'}`,
-        detail: `${postgresConnectorClass} available`,
-      };
-    } catch (error) {
-      return { ...base, healthy: false, detail: (error as Error).message };
-    }
-  }
-
-  private async debeziumPlugin(): Promise<PluginInfo | undefined> {
+  protected async probe(): Promise<PluginInfo | undefined> {
     const plugins = (await this.get('/connector-plugins')) as PluginInfo[];
     return plugins.find((plugin) => plugin.class === postgresConnectorClass);
+  }
+
+  protected async inspect(): Promise<{ healthy: boolean; version: string; detail: string }> {
+    const root = (await this.get('/')) as { version: string };
+    const plugin = await this.probe();
+    if (!plugin) {
+      return {
+        healthy: false,
+        version: `Connect ${root.version}`,
+        detail: `${postgresConnectorClass} is not among the plugins`,
+      };
+    }
+    return {
+      healthy: true,
+      version: `Connect ${root.version}, Debezium ${plugin.version ?? '?'}`,
+      detail: `${postgresConnectorClass} available`,
+    };
   }
 
   private async get(pathname: string): Promise<unknown> {
@@ -88,11 +65,11 @@ export class Connect implements Component {
     return response.json();
   }
 
-  private start(): number {
+  protected start(): void {
     mkdirSync(this.dir, { recursive: true });
     const properties = path.join(this.dir, 'worker.properties');
-    writeFileSync(properties, this.workerProperties(debeziumPluginPath()));
-    return startDetached(
+    writeFileSync(properties, propertiesFile(this.workerProperties(debeziumPluginPath())));
+    startDetached(
       'java',
       [
         ...jvmArgs(heaps.connect, this.dir),
@@ -105,8 +82,8 @@ export class Connect implements Component {
     );
   }
 
-  private workerProperties(pluginPath: string): string {
-    const settings: Record<string, string | number> = {
+  private workerProperties(pluginPath: string): Record<string, string | number> {
+    return {
       'bootstrap.servers': this.kafka.endpoint(),
       'group.id': 'trackops-connect',
       'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
@@ -123,17 +100,14 @@ export class Connect implements Component {
       // Source offsets are flushed every minute by default; tests that restart connectors
       // want a short window of replays.
       'offset.flush.interval.ms': 1000,
-      listeners: `http://${host}:${ports.connect}`,
+      listeners: `http://${host}:${this.port}`,
       'rest.advertised.host.name': host,
-      'rest.advertised.port': ports.connect,
+      'rest.advertised.port': this.port,
       'plugin.path': pluginPath,
       // Reads META-INF/services manifests instead of scanning every class: much faster.
       'plugin.discovery': 'service_load',
       'scheduled.rebalance.max.delay.ms': 0,
       'task.shutdown.graceful.timeout.ms': 5000,
     };
-    return `${Object.entries(settings)
-      .map(([key, value]) => `${key}=${String(value)}`)
-      .join('\n')}\n`;
   }
 }

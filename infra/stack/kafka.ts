@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka as KafkaClient, logLevel } from 'kafkajs';
-import { heaps, host, ports, repoRoot, stackDir, versions } from './config.js';
-import { baseStatus, notAvailable, type Component, type ComponentStatus } from './component.js';
+import { heaps, host, ports, repoRoot, versions } from './config.js';
+import { Server } from './component.js';
 import { classpath } from './maven.js';
-import { livePid, run, startDetached, terminate, waitUntil } from './process.js';
+import { run, startDetached } from './process.js';
 
 /** The JVM options both Kafka servers share: small heap, console log4j, headless. */
 export function jvmArgs(heap: string, logsDir: string): string[] {
@@ -19,6 +19,13 @@ export function jvmArgs(heap: string, logsDir: string): string[] {
   ];
 }
 
+/** `key=value` lines of a Java properties file. */
+export function propertiesFile(settings: Record<string, string | number | boolean>): string {
+  return `${Object.entries(settings)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join('\n')}\n`;
+}
+
 /** A KRaft cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints. */
 function newClusterId(): string {
   for (;;) {
@@ -27,68 +34,33 @@ function newClusterId(): string {
   }
 }
 
-/** Parses "host:port,host:port" into kafkajs' broker list. */
-export function brokerList(value: string): string[] {
-  return value
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter(Boolean);
-}
-
-export class Kafka implements Component {
+export class Kafka extends Server {
   readonly name = 'Kafka';
   readonly envVar = 'KAFKA_BROKERS' as const;
-  private readonly dir = path.join(stackDir, 'kafka');
-  readonly logFile = path.join(this.dir, 'kafka.log');
-  private readonly pidFile = path.join(this.dir, 'kafka.pid');
-  private readonly dataDir = path.join(this.dir, 'data');
+  readonly port = ports.kafka;
+  protected readonly startTimeoutMs = 90_000;
+  // Controlled shutdown moves leadership and flushes logs; it takes a few seconds.
+  protected override readonly stopGraceMs = 30_000;
 
-  external(): boolean {
-    return Boolean(process.env['KAFKA_BROKERS']);
+  constructor() {
+    super('kafka');
   }
 
-  endpoint(): string {
-    return process.env['KAFKA_BROKERS'] || `${host}:${ports.kafka}`;
+  private get dataDir(): string {
+    return path.join(this.dir, 'data');
   }
 
-  async up(): Promise<void> {
-    let pid: number | undefined;
-    if (!this.external()) {
-      pid = livePid(this.pidFile) ?? this.start();
-    }
-    await waitUntil(`${this.name} at ${this.endpoint()}`, () => this.clusterSize(), {
-      timeoutMs: this.external() ? 10_000 : 90_000,
-      intervalMs: 500,
-      alive: pid === undefined ? undefined : () => livePid(this.pidFile) !== undefined,
-    }).catch((error: Error) => {
-      throw notAvailable(this, error.message);
-    });
-  }
-
-  async down(): Promise<void> {
-    const pid = livePid(this.pidFile);
-    // Controlled shutdown moves leadership and flushes logs; it takes a few seconds.
-    if (!this.external() && pid) await terminate(pid, 30_000);
-  }
-
-  async status(): Promise<ComponentStatus> {
-    const base = {
-      ...baseStatus(this, ports.kafka, livePid(this.pidFile)),
-      version: this.external() ? undefined : versions.kafka,
-    };
-    try {
-      const brokers = await this.clusterSize();
-      return { ...base, healthy: true, detail: `KRaft, ${brokers} broker(s) answered metadata` };
-    } catch (error) {
-      return { ...base, healthy: false, detail: (error as Error).message };
-    }
+  protected ownEndpoint(): string {
+    return `${host}:${this.port}`;
   }
 
   /** Asks for cluster metadata through kafkajs, exactly as the packages will connect. */
-  private async clusterSize(): Promise<number> {
+  protected async probe(): Promise<number> {
     const kafka = new KafkaClient({
       clientId: 'trackops-stack',
-      brokers: brokerList(this.endpoint()),
+      brokers: this.endpoint()
+        .split(',')
+        .map((broker) => broker.trim()),
       connectionTimeout: 1000,
       retry: { retries: 0 },
       logLevel: logLevel.NOTHING,
@@ -96,18 +68,30 @@ export class Kafka implements Component {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const cluster = await admin.describeCluster();
-      return cluster.brokers.length;
+      return (await admin.describeCluster()).brokers.length;
     } finally {
       await admin.disconnect();
     }
   }
 
-  private start(): number {
+  protected async inspect(): Promise<{
+    healthy: boolean;
+    version: string | undefined;
+    detail: string;
+  }> {
+    const brokers = await this.probe();
+    return {
+      healthy: true,
+      version: this.external() ? undefined : versions.kafka,
+      detail: `KRaft, ${brokers} broker(s) answered metadata`,
+    };
+  }
+
+  protected start(): void {
     mkdirSync(this.dataDir, { recursive: true });
     const jars = classpath('broker').join(':');
     const properties = path.join(this.dir, 'server.properties');
-    writeFileSync(properties, this.serverProperties());
+    writeFileSync(properties, propertiesFile(this.serverProperties()));
     if (!existsSync(path.join(this.dataDir, 'meta.properties'))) {
       console.log(`[stack] formatting KRaft storage ${this.dataDir}`);
       // --ignore-formatted keeps an existing cluster id if a previous format half-finished.
@@ -123,20 +107,24 @@ export class Kafka implements Component {
         '--ignore-formatted',
       ]);
     }
-    return startDetached(
+    startDetached(
       'java',
       [...jvmArgs(heaps.kafka, this.dir), '-cp', jars, 'kafka.Kafka', properties],
-      { logFile: this.logFile, pidFile: this.pidFile },
+      {
+        logFile: this.logFile,
+        pidFile: this.pidFile,
+      },
     );
   }
 
-  private serverProperties(): string {
-    const settings: Record<string, string | number | boolean> = {
+  private serverProperties(): Record<string, string | number | boolean> {
+    return {
       'process.roles': 'broker,controller',
       'node.id': 1,
+      // Static voters: `StorageTool format` then needs no --standalone (KIP-853).
       'controller.quorum.voters': `1@${host}:${ports.kafkaController}`,
-      listeners: `PLAINTEXT://${host}:${ports.kafka},CONTROLLER://${host}:${ports.kafkaController}`,
-      'advertised.listeners': `PLAINTEXT://${host}:${ports.kafka}`,
+      listeners: `PLAINTEXT://${host}:${this.port},CONTROLLER://${host}:${ports.kafkaController}`,
+      'advertised.listeners': `PLAINTEXT://${host}:${this.port}`,
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'PLAINTEXT',
       'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
@@ -157,8 +145,5 @@ export class Kafka implements Component {
       'num.network.threads': 2,
       'num.io.threads': 4,
     };
-    return `${Object.entries(settings)
-      .map(([key, value]) => `${key}=${String(value)}`)
-      .join('\n')}\n`;
   }
 }

@@ -1,144 +1,124 @@
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
   mkdirSync,
   readFileSync,
   writeFileSync,
-  appendFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { checkoutId, host, ports, repoRoot, stackDir, versions } from './config.js';
-import { baseStatus, notAvailable, type Component, type ComponentStatus } from './component.js';
+import { Server } from './component.js';
 import { installPostgresBinaries } from './install.js';
-import { livePid, run, waitUntil } from './process.js';
+import { livePid, run } from './process.js';
 
 const binDir = `/usr/lib/postgresql/${versions.postgresMajor}/bin`;
 const runAsUser = 'postgres';
+const asRoot = process.getuid?.() === 0;
 
 /** PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user. */
 function asServerUser(command: string, args: readonly string[]): string {
-  if (process.getuid?.() !== 0) return run(command, args);
-  return run('runuser', ['-u', runAsUser, '--', command, ...args]);
+  return asRoot ? run('runuser', ['-u', runAsUser, '--', command, ...args]) : run(command, args);
 }
 
-/** uid and gid of the server user, to hand it the files root writes for it. */
-function serverUserIds(): { uid: number; gid: number } {
-  return {
-    uid: Number(run('id', ['-u', runAsUser]).trim()),
-    gid: Number(run('id', ['-g', runAsUser]).trim()),
-  };
+/** Hands a file or folder root created to the server user. */
+function giveToServerUser(file: string): void {
+  if (!asRoot) return;
+  chownSync(
+    file,
+    Number(run('id', ['-u', runAsUser]).trim()),
+    Number(run('id', ['-g', runAsUser]).trim()),
+  );
 }
 
 /** True when the server user can reach `dir` (it cannot inside a 0700 home directory). */
 function reachableByServerUser(dir: string): boolean {
-  if (process.getuid?.() !== 0) return true;
   return (
+    !asRoot ||
     spawnSync('runuser', ['-u', runAsUser, '--', 'test', '-x', dir], { stdio: 'ignore' }).status ===
-    0
+      0
   );
 }
 
-export class Postgres implements Component {
+export class Postgres extends Server {
   readonly name = 'PostgreSQL';
   readonly envVar = 'DATABASE_URL' as const;
+  readonly port = ports.postgres;
+  protected readonly startTimeoutMs = 30_000;
+  /** Where the cluster lives: `.stack/postgres`, unless the server user cannot reach it. */
   readonly baseDir: string;
 
   constructor() {
-    const preferred = path.join(stackDir, 'postgres');
+    super('postgres');
     mkdirSync(stackDir, { recursive: true });
     // The server user must traverse every parent of its data directory; when the checkout
     // sits somewhere it cannot (a private home), keep the cluster outside it instead.
     this.baseDir = reachableByServerUser(stackDir)
-      ? preferred
+      ? this.dir
       : `/var/tmp/trackops-${checkoutId}/postgres`;
   }
 
-  get dataDir(): string {
-    return path.join(this.baseDir, 'data');
-  }
-
-  get logFile(): string {
+  override get logFile(): string {
     return path.join(this.baseDir, 'postgres.log');
   }
 
-  external(): boolean {
-    return Boolean(process.env['DATABASE_URL']);
+  private get dataDir(): string {
+    return path.join(this.baseDir, 'data');
   }
 
-  endpoint(): string {
-    return process.env['DATABASE_URL'] || `postgres://postgres@${host}:${ports.postgres}/postgres`;
+  protected ownEndpoint(): string {
+    return `postgres://postgres@${host}:${this.port}/postgres`;
   }
 
-  async up(): Promise<void> {
-    if (this.external()) return this.requireHealthy();
+  override pid(): number | undefined {
+    return livePid(path.join(this.dataDir, 'postmaster.pid'));
+  }
+
+  protected start(): void {
     if (!existsSync(path.join(binDir, 'initdb'))) installPostgresBinaries(versions.postgresMajor);
     if (!existsSync(path.join(this.dataDir, 'PG_VERSION'))) this.initCluster();
     this.writeSettings();
-    if (!this.pid()) {
-      try {
-        asServerUser(path.join(binDir, 'pg_ctl'), [
-          '-D',
-          this.dataDir,
-          '-l',
-          this.logFile,
-          '-w',
-          '-t',
-          '60',
-          'start',
-        ]);
-      } catch (error) {
-        throw notAvailable(this, (error as Error).message);
-      }
-    }
-    await waitUntil(`${this.name} on ${host}:${ports.postgres}`, () => this.query('select 1'), {
-      timeoutMs: 30_000,
-    }).catch((error: Error) => {
-      throw notAvailable(this, error.message);
-    });
+    // -w: pg_ctl returns once the server accepts connections (or fails, with the log).
+    asServerUser(path.join(binDir, 'pg_ctl'), [
+      '-D',
+      this.dataDir,
+      '-l',
+      this.logFile,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   }
 
-  down(): Promise<void> {
-    if (this.external() || !this.pid()) return Promise.resolve();
+  override down(): Promise<void> {
     // "fast" rolls back open transactions and disconnects clients: a test stack has no
     // sessions worth waiting for.
-    asServerUser(path.join(binDir, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+    if (!this.external() && this.pid()) {
+      asServerUser(path.join(binDir, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+    }
     return Promise.resolve();
   }
 
-  async status(): Promise<ComponentStatus> {
-    const base = {
-      ...baseStatus(this, ports.postgres, this.pid()),
+  protected probe(): Promise<unknown> {
+    return this.query('select 1');
+  }
+
+  protected async inspect(): Promise<{ healthy: boolean; version: string; detail: string }> {
+    const [row] = await this.query(
+      "select current_setting('server_version') as version, current_setting('wal_level') as wal_level",
+    );
+    const logical = row?.['wal_level'] === 'logical';
+    return {
+      healthy: logical,
+      version: String(row?.['version']),
+      detail: logical
+        ? `wal_level=logical, data ${this.dataDir}`
+        : `wal_level=${String(row?.['wal_level'])}: Debezium needs logical`,
     };
-    try {
-      const rows = await this.query(
-        "select current_setting('server_version') as version, current_setting('wal_level') as wal_level",
-      );
-      const row = rows[0] as { version: string; wal_level: string };
-      const logical = row.wal_level === 'logical';
-      return {
-        ...base,
-        healthy: logical,
-        version: row.version,
-        detail: logical
-          ? `wal_level=logical, data ${this.dataDir}`
-          : `wal_level=${row.wal_level}: Debezium needs logical`,
-      };
-    } catch (error) {
-      return { ...base, healthy: false, detail: (error as Error).message };
-    }
-  }
-
-  private async requireHealthy(): Promise<void> {
-    const status = await this.status();
-    if (!status.healthy)
-      throw notAvailable(this, `${status.endpoint}: ${status.detail ?? 'unhealthy'}`);
-  }
-
-  private pid(): number | undefined {
-    return livePid(path.join(this.dataDir, 'postmaster.pid'));
   }
 
   private async query(sql: string): Promise<Array<Record<string, unknown>>> {
@@ -156,14 +136,11 @@ export class Postgres implements Component {
 
   private initCluster(): void {
     mkdirSync(this.dataDir, { recursive: true });
-    if (process.getuid?.() === 0) {
-      const { uid, gid } = serverUserIds();
-      chownSync(this.baseDir, uid, gid);
-      chownSync(this.dataDir, uid, gid);
-    }
+    giveToServerUser(this.baseDir);
+    giveToServerUser(this.dataDir);
     chmodSync(this.dataDir, 0o700);
     console.log(`[stack] initdb ${this.dataDir}`);
-    // trust on loopback only: listen_addresses below keeps the cluster off other interfaces.
+    // trust is safe here only because listen_addresses keeps the cluster on loopback.
     asServerUser(path.join(binDir, 'initdb'), [
       '-D',
       this.dataDir,
@@ -179,17 +156,14 @@ export class Postgres implements Component {
     );
   }
 
-  /** Rewritten at every `up` so changed settings in infra/config apply on the next start. */
+  /** Rewritten at every start so changed settings in infra/config apply. */
   private writeSettings(): void {
     const shared = readFileSync(path.join(repoRoot, 'infra', 'config', 'postgresql.conf'), 'utf8');
     const target = path.join(this.dataDir, 'trackops.conf');
     writeFileSync(
       target,
-      `${shared}\nlisten_addresses = '${host}'\nport = ${ports.postgres}\nunix_socket_directories = ''\n`,
+      `${shared}\nlisten_addresses = '${host}'\nport = ${this.port}\nunix_socket_directories = ''\n`,
     );
-    if (process.getuid?.() === 0) {
-      const { uid, gid } = serverUserIds();
-      chownSync(target, uid, gid);
-    }
+    giveToServerUser(target);
   }
 }

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { Redis as RedisClient } from 'ioredis';
-import { host, ports, stackDir, versions } from './config.js';
-import { baseStatus, notAvailable, type Component, type ComponentStatus } from './component.js';
+import { host, ports, versions } from './config.js';
+import { Server } from './component.js';
 import { aptInstall } from './install.js';
-import { hasCommand, livePid, run, terminate, waitUntil } from './process.js';
+import { hasCommand, run } from './process.js';
 
 function installedMajor(): number | undefined {
   if (!hasCommand('redis-server')) return undefined;
@@ -12,63 +11,25 @@ function installedMajor(): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-export class Redis implements Component {
+export class Redis extends Server {
   readonly name = 'Redis';
   readonly envVar = 'REDIS_URL' as const;
-  private readonly dir = path.join(stackDir, 'redis');
-  readonly logFile = path.join(this.dir, 'redis.log');
-  private readonly pidFile = path.join(this.dir, 'redis.pid');
+  readonly port = ports.redis;
+  protected readonly startTimeoutMs = 20_000;
 
-  external(): boolean {
-    return Boolean(process.env['REDIS_URL']);
+  constructor() {
+    super('redis');
   }
 
-  endpoint(): string {
-    return process.env['REDIS_URL'] || `redis://${host}:${ports.redis}`;
+  protected ownEndpoint(): string {
+    return `redis://${host}:${this.port}`;
   }
 
-  async up(): Promise<void> {
-    if (!this.external()) {
-      const major = installedMajor();
-      if (major === undefined || major < versions.redisMajor) {
-        aptInstall(['redis-server'], `Redis ${versions.redisMajor} is not installed`);
-      }
-      if (!livePid(this.pidFile)) this.start();
+  protected start(): void {
+    const major = installedMajor();
+    if (major === undefined || major < versions.redisMajor) {
+      aptInstall(['redis-server'], `Redis ${versions.redisMajor} is not installed`);
     }
-    await waitUntil(`${this.name} at ${this.endpoint()}`, () => this.ping(), {
-      timeoutMs: this.external() ? 5_000 : 20_000,
-    }).catch((error: Error) => {
-      throw notAvailable(this, error.message);
-    });
-  }
-
-  async down(): Promise<void> {
-    const pid = livePid(this.pidFile);
-    if (!this.external() && pid) await terminate(pid, 10_000);
-  }
-
-  async status(): Promise<ComponentStatus> {
-    const base = {
-      ...baseStatus(this, ports.redis, livePid(this.pidFile)),
-    };
-    const client = this.client();
-    try {
-      const info = await client.info('server');
-      const version = /redis_version:(\S+)/.exec(info)?.[1];
-      return {
-        ...base,
-        healthy: (await client.ping()) === 'PONG',
-        version,
-        detail: 'PING answered',
-      };
-    } catch (error) {
-      return { ...base, healthy: false, detail: (error as Error).message };
-    } finally {
-      client.disconnect();
-    }
-  }
-
-  private start(): void {
     mkdirSync(this.dir, { recursive: true });
     // A cache needs no persistence: a restarted Redis starts empty, as tests of
     // "Redis went away" expect.
@@ -76,7 +37,7 @@ export class Redis implements Component {
       '--bind',
       host,
       '--port',
-      String(ports.redis),
+      String(this.port),
       '--daemonize',
       'yes',
       '--pidfile',
@@ -94,17 +55,30 @@ export class Redis implements Component {
     ]);
   }
 
-  private async ping(): Promise<boolean> {
-    const client = this.client();
-    try {
-      return (await client.ping()) === 'PONG';
-    } finally {
-      client.disconnect();
-    }
+  // redis-server daemonizes and writes its pid file a moment later, so a missing pid file
+  // says nothing while it starts; the start timeout bounds the wait instead.
+  protected override running(): boolean {
+    return true;
   }
 
-  private client(): RedisClient {
-    // No retries: a health probe answers now or fails now.
+  protected async probe(): Promise<boolean> {
+    return this.withClient(async (client) => (await client.ping()) === 'PONG');
+  }
+
+  protected async inspect(): Promise<{
+    healthy: boolean;
+    version: string | undefined;
+    detail: string;
+  }> {
+    return this.withClient(async (client) => ({
+      healthy: (await client.ping()) === 'PONG',
+      version: /redis_version:(\S+)/.exec(await client.info('server'))?.[1],
+      detail: 'PING answered',
+    }));
+  }
+
+  private async withClient<T>(use: (client: RedisClient) => Promise<T>): Promise<T> {
+    // No retries: a probe answers now or fails now.
     const client = new RedisClient(this.endpoint(), {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -112,6 +86,10 @@ export class Redis implements Component {
     });
     // The failed command already rejects; without a listener ioredis also prints the error.
     client.on('error', () => undefined);
-    return client;
+    try {
+      return await use(client);
+    } finally {
+      client.disconnect();
+    }
   }
 }

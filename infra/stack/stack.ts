@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envFile, stackDir } from './config.js';
-import { StackComponentError, type Component, type ComponentStatus } from './component.js';
+import { StackComponentError, type ComponentStatus, type Server } from './component.js';
 import { Connect } from './connect.js';
 import { Kafka } from './kafka.js';
 import { Postgres } from './postgres.js';
@@ -105,7 +105,7 @@ export async function up(): Promise<StackEndpoints> {
 export async function down(only?: readonly string[]): Promise<void> {
   await withLock(async () => {
     const all = components();
-    const order: Array<[string, Component]> = [
+    const order: Array<[string, Server]> = [
       ['connect', all.connect],
       ['kafka', all.kafka],
       ['redis', all.redis],
