@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # npm test: sets everything up, brings the stack up, then lint, type-check, package checks,
 # API docs, unit and integration tests. Each step stops the run when it fails.
-#   TRACKOPS_STACK=attach   use the running stack (or env URLs) as is, start nothing
+#   TRACKOPS_STACK=attach          use the running stack (or env URLs) as is, start nothing
+#   TRACKOPS_STACK=testcontainers  let the integration tests start containers (needs Docker)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$SECONDS
 ensure_deps
 cd "$ROOT"
 
-if [ "${TRACKOPS_STACK:-native}" = attach ]; then
-  say "checking the running stack (TRACKOPS_STACK=attach)"
-  stack check
-else
-  say "bringing the stack up"
-  stack up
-fi
+case "${TRACKOPS_STACK:-native}" in
+  attach)
+    say "checking the running stack (TRACKOPS_STACK=attach)"
+    stack check ;;
+  testcontainers)
+    say "the integration tests will start their servers with Testcontainers" ;;
+  *)
+    say "bringing the stack up"
+    stack up ;;
+esac
 
 step() {
   local name="$1"

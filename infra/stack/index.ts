@@ -14,3 +14,4 @@ export {
 } from './stack.js';
 export { StackComponentError, type ComponentStatus } from './component.js';
 export { postgresConnectorClass } from './connect.js';
+export { heaps } from './config.js';
