@@ -36,7 +36,8 @@ ensure_pnpm() {
   fi
 }
 
-pnpm() { "$TOOLS/node_modules/.bin/pnpm" "$@"; }
+# On PATH, so package scripts that call pnpm themselves find the same one.
+export PATH="$TOOLS/node_modules/.bin:$PATH"
 
 # Installs the workspace exactly as locked. Quick when nothing changed.
 ensure_deps() {
