@@ -39,6 +39,11 @@ export function classpath(profile: MavenProfile): string[] {
     profile,
     'dependency:build-classpath',
     `-Dmdep.outputFile=${listFile}`,
+    // Maven 3.8 reads no MAVEN_ARGS, so a separate local repository (a CI cache, or an
+    // empty one to prove a cold start) is passed through our own variable.
+    ...(process.env['TRACKOPS_MAVEN_REPO']
+      ? [`-Dmaven.repo.local=${process.env['TRACKOPS_MAVEN_REPO']}`]
+      : []),
   ]);
   return readFileSync(listFile, 'utf8').trim().split(':');
 }
