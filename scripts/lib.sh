@@ -43,7 +43,7 @@ export PATH="$TOOLS/node_modules/.bin:$PATH"
 ensure_deps() {
   ensure_pnpm
   say "pnpm install (frozen lockfile)"
-  (cd "$ROOT" && pnpm install --frozen-lockfile --prefer-offline --reporter=silent)
+  (cd "$ROOT" && pnpm install --frozen-lockfile --prefer-offline)
 }
 
 stack() { (cd "$ROOT" && "$ROOT/infra/node_modules/.bin/tsx" "$ROOT/infra/stack/cli.ts" "$@"); }
