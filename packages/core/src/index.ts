@@ -1,10 +1,26 @@
 /**
- * The small runtime shared by the TrackOps packages. Nothing domain-specific lives here.
- *
- * For now it holds the error base class that every TrackOps package derives its errors from.
+ * The small runtime shared by the TrackOps packages. Nothing domain-specific lives here:
+ * the error base class, option parsing that names the bad option, SQL identifier quoting,
+ * the migration runner, backoff, the logger interface and a typed event emitter.
  *
  * @packageDocumentation
  */
 
-export { TrackOpsError, isTrackOpsError } from './errors.js';
-export type { TrackOpsErrorOptions } from './errors.js';
+export { TrackOpsError, isTrackOpsError, type TrackOpsErrorOptions } from './errors.js';
+export { parseOptions, describeIssues } from './options.js';
+export {
+  quoteIdentifier,
+  qualifiedName,
+  type Queryable,
+  type ConnectionPool,
+  type PooledConnection,
+} from './sql.js';
+export {
+  runMigrations,
+  type Migration,
+  type MigrationTarget,
+  type MigrationResult,
+} from './migrations.js';
+export { backoffDelay, type BackoffPolicy } from './backoff.js';
+export { silentLogger, type Logger } from './logger.js';
+export { TypedEmitter, type EventMap, type Listener } from './emitter.js';

@@ -1,7 +1,10 @@
 /**
- * The transactional outbox for PostgreSQL and Kafka, with an inbox for idempotent consumers.
+ * The transactional outbox for PostgreSQL and Kafka.
  *
- * Not implemented yet (issue 4): this module exports only {@link VERSION}.
+ * - {@link enqueue} / {@link createOutbox}: write events in the caller's transaction.
+ * - {@link defineEvent}: declare an event type with its zod payload schema.
+ * - {@link migrate}: create or upgrade the outbox table (Debezium Outbox Event Router columns).
+ * - {@link createRelay}: publish rows to Kafka, in order per aggregate, at least once.
  *
  * @packageDocumentation
  */
@@ -10,3 +13,37 @@
  * The version of this package, equal to the `version` in its package.json.
  */
 export const VERSION = '0.0.0';
+
+export { OutboxError, type OutboxErrorCode } from './errors.js';
+export {
+  outboxTableSchema,
+  outboxNames,
+  type OutboxTableOptions,
+  type OutboxNames,
+} from './table.js';
+export { migrate, outboxMigrations } from './migrations.js';
+export {
+  defineEvent,
+  outboxEventSchema,
+  type OutboxEvent,
+  type EventDefinition,
+  type EventInput,
+} from './events.js';
+export { enqueue, createOutbox, type Outbox } from './enqueue.js';
+export { routeSchema, type RouteOptions, type Route } from './routing.js';
+export {
+  createRelay,
+  OutboxRelay,
+  relayOptionsSchema,
+  type RelayOptions,
+  type RelayEvents,
+  type BatchResult,
+} from './relay.js';
+export {
+  outboxStatus,
+  listDead,
+  replayDead,
+  purgeDead,
+  type OutboxStatus,
+  type DeadEvent,
+} from './operations.js';

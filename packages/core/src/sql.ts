@@ -1,0 +1,51 @@
+import { TrackOpsError } from './errors.js';
+
+/**
+ * Anything that runs a parameterised query the way node-postgres does: a `pg.Pool`, a
+ * `pg.PoolClient` or `pg.Client` (inside the caller's transaction), or a wrapper of them.
+ * TrackOps never opens connections of its own; it runs on what the caller passes.
+ */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+/** A `Queryable` that can also hand out a dedicated connection, like `pg.Pool`. */
+export interface ConnectionPool extends Queryable {
+  connect(): Promise<PooledConnection>;
+}
+
+/** A connection checked out of a {@link ConnectionPool}; `release(error)` discards it. */
+export interface PooledConnection extends Queryable {
+  release(destroy?: boolean | Error): void;
+}
+
+// Unquoted-identifier rules, kept deliberately narrow: users configure these names once, and a
+// name that needs quoting to be legal is almost always a typo.
+const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Validates a configured SQL identifier (schema, table, channel) and returns it double-quoted.
+ * This is the one place where a configured name becomes SQL text.
+ *
+ * @param name - The identifier as configured.
+ * @param option - The option that supplied it, named in the error.
+ * @throws TrackOpsError `INVALID_IDENTIFIER` unless `name` is 1–63 letters, digits or `_`,
+ *   not starting with a digit.
+ */
+export function quoteIdentifier(name: string, option: string): string {
+  if (!identifierPattern.test(name)) {
+    throw new TrackOpsError({
+      code: 'INVALID_IDENTIFIER',
+      message: `${option} must be 1-63 letters, digits or underscores, not starting with a digit (got ${JSON.stringify(name)})`,
+    });
+  }
+  return `"${name}"`;
+}
+
+/** `"schema"."table"`, each part validated by {@link quoteIdentifier}. */
+export function qualifiedName(schema: string, table: string, option = 'table'): string {
+  return `${quoteIdentifier(schema, `${option}.schema`)}.${quoteIdentifier(table, `${option}.table`)}`;
+}

@@ -1,0 +1,114 @@
+import type { Queryable } from '@trackops/core';
+import { outboxNames, type OutboxTableOptions } from './table.js';
+
+/** A snapshot of an outbox table, for dashboards, health checks and the CLI. */
+export interface OutboxStatus {
+  /** Rows not yet published and not dead. */
+  backlog: number;
+  /** Age of the oldest such row in ms (0 when the backlog is empty): the relay's lag. */
+  oldestUnpublishedAgeMs: number;
+  /** Rows waiting out a backoff after a failed attempt. */
+  retrying: number;
+  /** Dead rows (failed `maxAttempts` times). */
+  dead: number;
+  /** Published rows not yet removed by retention. */
+  published: number;
+}
+
+/** Counts the outbox's rows by state. */
+export async function outboxStatus(
+  db: Queryable,
+  options: OutboxTableOptions = {},
+): Promise<OutboxStatus> {
+  const names = outboxNames(options);
+  const { rows } = await db.query<Record<string, string | null>>(
+    `select count(*) filter (where published_at is null and dead_at is null) as backlog,
+            coalesce(extract(epoch from now() - min(created_at) filter (where published_at is null and dead_at is null)) * 1000, 0) as age,
+            count(*) filter (where published_at is null and dead_at is null and attempts > 0) as retrying,
+            count(*) filter (where dead_at is not null) as dead,
+            count(*) filter (where published_at is not null) as published
+       from ${names.qualified}`,
+  );
+  const row = rows[0] ?? {};
+  return {
+    backlog: Number(row['backlog'] ?? 0),
+    oldestUnpublishedAgeMs: Math.round(Number(row['age'] ?? 0)),
+    retrying: Number(row['retrying'] ?? 0),
+    dead: Number(row['dead'] ?? 0),
+    published: Number(row['published'] ?? 0),
+  };
+}
+
+/** A dead outbox row with what killed it. */
+export interface DeadEvent {
+  id: string;
+  aggregateType: string;
+  aggregateId: string;
+  type: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  deadAt: Date;
+}
+
+/** Dead rows, oldest first. */
+export async function listDead(
+  db: Queryable,
+  options: OutboxTableOptions & { limit?: number } = {},
+): Promise<DeadEvent[]> {
+  const names = outboxNames(options);
+  const { rows } = await db.query<Record<string, unknown>>(
+    `select id::text, aggregatetype, aggregateid, type, attempts, last_error, created_at, dead_at
+       from ${names.qualified} where dead_at is not null order by seq limit $1`,
+    [options.limit ?? 100],
+  );
+  return rows.map((row) => ({
+    id: row['id'] as string,
+    aggregateType: row['aggregatetype'] as string,
+    aggregateId: row['aggregateid'] as string,
+    type: row['type'] as string,
+    attempts: row['attempts'] as number,
+    lastError: row['last_error'] as string | null,
+    createdAt: row['created_at'] as Date,
+    deadAt: row['dead_at'] as Date,
+  }));
+}
+
+/**
+ * Makes dead rows live again (attempts reset), so the relay publishes them — in `seq` order,
+ * before the later events of their aggregates that they were holding back.
+ *
+ * @param ids - The rows to replay; all dead rows when omitted.
+ * @returns how many rows were replayed.
+ */
+export async function replayDead(
+  db: Queryable,
+  options: OutboxTableOptions & { ids?: readonly string[] } = {},
+): Promise<number> {
+  const names = outboxNames(options);
+  const result = await db.query(
+    `update ${names.qualified}
+        set dead_at = null, attempts = 0, next_attempt_at = null, last_error = null
+      where dead_at is not null and ($1::uuid[] is null or id = any($1::uuid[]))`,
+    [options.ids ?? null],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Deletes dead rows for good (their aggregates' held-back events then flow).
+ *
+ * @param ids - The rows to delete; all dead rows when omitted.
+ * @returns how many rows were deleted.
+ */
+export async function purgeDead(
+  db: Queryable,
+  options: OutboxTableOptions & { ids?: readonly string[] } = {},
+): Promise<number> {
+  const names = outboxNames(options);
+  const result = await db.query(
+    `delete from ${names.qualified} where dead_at is not null and ($1::uuid[] is null or id = any($1::uuid[]))`,
+    [options.ids ?? null],
+  );
+  return result.rowCount ?? 0;
+}

@@ -1,0 +1,496 @@
+import {
+  backoffDelay,
+  parseOptions,
+  silentLogger,
+  TypedEmitter,
+  type ConnectionPool,
+  type Logger,
+  type PooledConnection,
+} from '@trackops/core';
+import type { Kafka, Producer } from 'kafkajs';
+import { z } from 'zod';
+import { deletePublished, eligibleRows, markFailed, markPublished } from './claim.js';
+import { OutboxError } from './errors.js';
+import { publishRows } from './publish.js';
+import { routeSchema } from './routing.js';
+import { outboxNames, outboxTableSchema, type OutboxNames } from './table.js';
+
+const isPool = (value: unknown): value is ConnectionPool =>
+  typeof (value as ConnectionPool | undefined)?.query === 'function' &&
+  typeof (value as ConnectionPool | undefined)?.connect === 'function';
+
+const backoffSchema = z.object({
+  /** @defaultValue 500 */
+  initialMs: z.int().min(1).default(500),
+  /** @defaultValue 60000 */
+  maxMs: z.int().min(1).default(60_000),
+  /** @defaultValue 2 */
+  multiplier: z.number().min(1).default(2),
+  /** @defaultValue true */
+  jitter: z.boolean().default(true),
+});
+
+/** The relay's options; {@link createRelay} validates them once. */
+export const relayOptionsSchema = z
+  .object({
+    /** The pool the relay takes its connections from (one for LISTEN, one per batch). */
+    pool: z.custom<ConnectionPool>(isPool, {
+      message: 'must be a pg.Pool (query() and connect())',
+    }),
+    /** The kafkajs client; the relay creates and owns one idempotent producer on it. */
+    kafka: z.custom<Kafka>(
+      (value) => typeof (value as Kafka | undefined)?.producer === 'function',
+      {
+        message: 'must be a kafkajs Kafka instance',
+      },
+    ),
+    /** The outbox table. @defaultValue `public.outbox` */
+    table: outboxTableSchema.prefault({}),
+    /** Topic routing, as Debezium's Outbox Event Router names it. */
+    route: routeSchema.prefault({}),
+    /** Rows per batch. @defaultValue 500 */
+    batchSize: z.int().min(1).max(10_000).default(500),
+    /**
+     * Upper bound of one produce request's payload; keep it under the broker's
+     * `message.max.bytes`. @defaultValue 921600 (900 KiB)
+     */
+    maxBatchBytes: z
+      .int()
+      .min(1024)
+      .default(900 * 1024),
+    /** Poll interval when no notification arrives. @defaultValue 1000 */
+    pollIntervalMs: z.int().min(10).default(1000),
+    /** Wake on `LISTEN/NOTIFY` as well as polling. @defaultValue true */
+    listen: z.boolean().default(true),
+    /** Attempts before a row that keeps failing goes dead. @defaultValue 10 */
+    maxAttempts: z.int().min(1).default(10),
+    /** Delay between attempts of a failing row (and of the relay after broker errors). */
+    backoff: backoffSchema.prefault({}),
+    /**
+     * What a dead row does to its aggregate's later events: `block` holds them until the dead
+     * row is replayed or purged (order kept); `skip` lets them flow (order broken for it).
+     * @defaultValue `'block'`
+     */
+    onDeadEvent: z.enum(['block', 'skip']).default('block'),
+    /** Deletion of published rows. */
+    retention: z
+      .object({
+        /** Keep published rows this long. @defaultValue 7 days */
+        publishedMs: z
+          .int()
+          .min(0)
+          .default(7 * 24 * 3600 * 1000),
+        /** How often to clean up. @defaultValue 60000 */
+        intervalMs: z.int().min(1000).default(60_000),
+        /** Rows per delete statement. @defaultValue 1000 */
+        batchSize: z.int().min(1).default(1000),
+      })
+      .prefault({}),
+    /** How long `stop()` waits for the in-flight batch. @defaultValue 30000 */
+    stopTimeoutMs: z.int().min(0).default(30_000),
+    /** Stops the relay when aborted. */
+    signal: z
+      .custom<AbortSignal>((value) => value instanceof AbortSignal, {
+        message: 'must be an AbortSignal',
+      })
+      .optional(),
+    /** Where the relay logs (pino-compatible). @defaultValue silent */
+    logger: z
+      .custom<Logger>((value) => typeof (value as Logger | undefined)?.error === 'function', {
+        message: 'must be a logger',
+      })
+      .optional(),
+    /** Called with background errors (also emitted as `relay:error`). */
+    onError: z
+      .custom<(error: Error) => void>((value) => typeof value === 'function', {
+        message: 'must be a function',
+      })
+      .optional(),
+  })
+  .strict();
+
+/** Options of {@link createRelay}. */
+export type RelayOptions = z.input<typeof relayOptionsSchema>;
+type ResolvedOptions = z.output<typeof relayOptionsSchema>;
+
+/** The relay's instrumentation events. */
+export interface RelayEvents {
+  [event: string]: unknown;
+  'relay:started': { table: string };
+  'relay:stopped': { table: string };
+  'relay:batch:published': { count: number; durationMs: number };
+  'relay:event:failed': {
+    id: string;
+    aggregateType: string;
+    aggregateId: string;
+    type: string;
+    error: Error;
+    dead: boolean;
+  };
+  'relay:error': { error: Error; consecutiveFailures: number };
+  'relay:cleanup': { deleted: number };
+}
+
+/** What one {@link OutboxRelay.runBatch} did. */
+export type BatchResult =
+  | { kind: 'not-leader' }
+  | { kind: 'done'; published: number; failed: number; selected: number }
+  | { kind: 'aborted'; published: number; error: Error };
+
+/**
+ * Publishes outbox rows to Kafka, in order per aggregate, at least once.
+ *
+ * **Ordering and several relays.** Each batch runs in one transaction that first takes a
+ * transaction-scoped advisory lock of the table: select rows, publish, mark them published,
+ * commit. At most one batch of a table is in flight across all relay processes, and a batch
+ * is marked before the next one can start — so any number of relays may run (for
+ * availability), and when one dies mid-batch PostgreSQL ends its transaction and releases the
+ * lock at once; the next relay republishes that batch (duplicates, never gaps or reordering).
+ *
+ * **Guarantees.** At least once: a row is marked published only after the broker
+ * acknowledged it (acks=all, idempotent producer, one request in flight). Per aggregate and
+ * topic, records reach Kafka in `seq` order, which `enqueue`'s aggregate lock makes commit
+ * order. A record-level failure (too large, illegal topic) charges only its row, retried with
+ * backoff until `maxAttempts`, then dead; broker and network failures charge nothing.
+ */
+export class OutboxRelay {
+  private readonly options: ResolvedOptions;
+  private readonly names: OutboxNames;
+  private readonly logger: Logger;
+  private readonly events: TypedEmitter<RelayEvents>;
+  private producer: Producer | undefined;
+  private listener: PooledConnection | undefined;
+  private loop: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private running = false;
+  private wake: (() => void) | undefined;
+  private pendingWake = false;
+  private consecutiveFailures = 0;
+  private lastCleanup = 0;
+  private readonly stopController = new AbortController();
+
+  constructor(options: RelayOptions) {
+    this.options = parseOptions(relayOptionsSchema, options, 'createRelay');
+    this.names = outboxNames(this.options.table);
+    this.logger = this.options.logger ?? silentLogger;
+    this.events = new TypedEmitter<RelayEvents>((error, event) =>
+      this.logger.warn({ err: error, event }, 'outbox relay event listener threw'),
+    );
+    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** Subscribes to an instrumentation event; returns the unsubscribe function. */
+  on<K extends keyof RelayEvents>(
+    event: K,
+    listener: (payload: RelayEvents[K]) => void,
+  ): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** True between a completed `start()` and `stop()`. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Connects the producer, starts listening and begins relaying. Idempotent; resolves once
+   * the relay runs. Rejects (and leaves nothing running) if Kafka cannot be reached.
+   */
+  start(): Promise<void> {
+    if (this.stopping)
+      return Promise.reject(
+        new OutboxError({
+          code: 'OUTBOX_RELAY_STOPPED',
+          message: 'the relay was stopped; create a new one',
+        }),
+      );
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    // acks=all and one request in flight: kafkajs' idempotent producer keeps order only then.
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+    });
+    await producer.connect();
+    this.producer = producer;
+    this.running = true;
+    if (this.options.listen) void this.listen();
+    this.loop = this.run();
+    this.logger.info({ table: this.names.qualified }, 'outbox relay started');
+    this.events.emit('relay:started', { table: this.names.qualified });
+  }
+
+  /**
+   * Stops gracefully: the in-flight batch finishes (or, after `stopTimeoutMs`, is abandoned
+   * and its rows republished later), then the listener and producer are released.
+   * Idempotent and safe to call concurrently.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    this.running = false;
+    this.stopController.abort();
+    this.wake?.();
+    if (this.loop) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.loop,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.stopTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) {
+      await listener.query(`unlisten "${this.names.channel}"`).catch(() => undefined);
+      listener.release();
+    }
+    await this.producer?.disconnect();
+    this.logger.info({ table: this.names.qualified }, 'outbox relay stopped');
+    this.events.emit('relay:stopped', { table: this.names.qualified });
+  }
+
+  /** `await using relay = createRelay(…)` stops it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Runs one batch now (the loop calls this; operators and tests may too while the relay is
+   * started).
+   */
+  async runBatch(): Promise<BatchResult> {
+    const producer = this.producer;
+    if (!producer)
+      throw new OutboxError({
+        code: 'OUTBOX_RELAY_STOPPED',
+        message: 'start() the relay before running a batch',
+      });
+    const client = await this.options.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ leader: boolean }>(
+        'select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as leader',
+        [this.names.relayLockKey],
+      );
+      if (!rows[0]?.leader) {
+        await client.query('rollback');
+        return { kind: 'not-leader' };
+      }
+      const started = Date.now();
+      const selected = await eligibleRows(
+        client,
+        this.names,
+        this.options.batchSize,
+        this.options.onDeadEvent === 'block',
+      );
+      const outcome = await publishRows(
+        producer,
+        selected,
+        this.options.route,
+        this.options.maxBatchBytes,
+      );
+      await markPublished(client, this.names, outcome.published);
+      for (const { row, error } of outcome.failed) {
+        const delayMs = backoffDelay(this.options.backoff, row.attempts + 1);
+        const dead = await markFailed(client, this.names, {
+          id: row.id,
+          error: error.message,
+          delayMs,
+          maxAttempts: this.options.maxAttempts,
+        });
+        this.logger.warn(
+          { id: row.id, aggregateId: row.aggregateid, type: row.type, err: error, dead },
+          'outbox event failed',
+        );
+        this.events.emit('relay:event:failed', () => ({
+          id: row.id,
+          aggregateType: row.aggregatetype,
+          aggregateId: row.aggregateid,
+          type: row.type,
+          error,
+          dead,
+        }));
+      }
+      await client.query('commit');
+      if (outcome.published.length > 0) {
+        this.events.emit('relay:batch:published', () => ({
+          count: outcome.published.length,
+          durationMs: Date.now() - started,
+        }));
+      }
+      if (outcome.aborted)
+        return { kind: 'aborted', published: outcome.published.length, error: outcome.aborted };
+      return {
+        kind: 'done',
+        published: outcome.published.length,
+        failed: outcome.failed.length,
+        selected: selected.length,
+      };
+    } catch (error) {
+      broken = error as Error;
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is discarded rather than reused.
+      client.release(broken);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let result: BatchResult;
+      try {
+        result = await this.runBatch();
+      } catch (error) {
+        result = { kind: 'aborted', published: 0, error: error as Error };
+      }
+      if (!this.running) return;
+      if (result.kind === 'aborted') {
+        this.consecutiveFailures++;
+        this.report(result.error);
+        await this.idle(backoffDelay(this.options.backoff, this.consecutiveFailures));
+        continue;
+      }
+      this.consecutiveFailures = 0;
+      if (result.kind === 'done' && result.selected === this.options.batchSize) continue;
+      await this.cleanupIfDue();
+      await this.idle(this.options.pollIntervalMs);
+    }
+  }
+
+  private report(error: Error): void {
+    this.logger.error(
+      { err: error, consecutiveFailures: this.consecutiveFailures, table: this.names.qualified },
+      'outbox relay batch failed',
+    );
+    this.events.emit('relay:error', () => ({
+      error,
+      consecutiveFailures: this.consecutiveFailures,
+    }));
+    try {
+      this.options.onError?.(error);
+    } catch (hookError) {
+      this.logger.warn({ err: hookError }, 'outbox relay onError hook threw');
+    }
+  }
+
+  /** Waits for a notification, `ms`, or stop — whichever comes first. */
+  private idle(ms: number): Promise<void> {
+    if (this.pendingWake) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wake = (): void => done();
+      this.wake = wake;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private notified(): void {
+    if (this.wake) this.wake();
+    else this.pendingWake = true;
+  }
+
+  /** Holds one connection in LISTEN; on loss, reconnects with backoff (polling covers the gap). */
+  private async listen(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let client: PooledConnection | undefined;
+      try {
+        client = await this.options.pool.connect();
+        const lost = new Promise<Error>((resolve) => {
+          const connection = client as unknown as NodeJS.EventEmitter;
+          connection.on('notification', () => this.notified());
+          // Without this listener a dropped connection would surface as an unhandled 'error'.
+          connection.on('error', resolve);
+          connection.on('end', () => resolve(new Error('LISTEN connection ended')));
+        });
+        await client.query(`listen "${this.names.channel}"`);
+        if (!this.running) {
+          client.release();
+          return;
+        }
+        this.listener = client;
+        failures = 0;
+        const error = await Promise.race([lost, this.stopped()]);
+        if (!error) return; // stopped: doStop releases the client
+        this.listener = undefined;
+        client.release(error);
+        this.logger.warn({ err: error }, 'outbox relay lost its LISTEN connection; reconnecting');
+      } catch (error) {
+        client?.release(error as Error);
+        failures++;
+        this.logger.warn({ err: error }, 'outbox relay could not LISTEN; polling meanwhile');
+      }
+      await this.idleUnlessStopped(backoffDelay(this.options.backoff, Math.max(1, failures)));
+    }
+  }
+
+  private stopped(): Promise<undefined> {
+    return new Promise((resolve) => {
+      if (!this.running) resolve(undefined);
+      else
+        this.stopController.signal.addEventListener('abort', () => resolve(undefined), {
+          once: true,
+        });
+    });
+  }
+
+  private async idleUnlessStopped(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+      this.stopped(),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private async cleanupIfDue(): Promise<void> {
+    const { retention } = this.options;
+    if (Date.now() - this.lastCleanup < retention.intervalMs) return;
+    this.lastCleanup = Date.now();
+    try {
+      const deleted = await deletePublished(this.options.pool, this.names, {
+        olderThanMs: retention.publishedMs,
+        batchSize: retention.batchSize,
+        signal: this.stopController.signal,
+      });
+      if (deleted > 0) this.events.emit('relay:cleanup', { deleted });
+    } catch (error) {
+      this.report(error as Error);
+    }
+  }
+}
+
+/**
+ * Creates an outbox relay (not started). Options are validated now; a bad one throws
+ * `TrackOpsError` `INVALID_OPTIONS` naming it.
+ *
+ * @example
+ * ```ts
+ * const relay = createRelay({ pool, kafka, route: { topic: 'orders.${routedByValue}' } });
+ * await relay.start();
+ * process.once('SIGTERM', () => void relay.stop());
+ * ```
+ */
+export function createRelay(options: RelayOptions): OutboxRelay {
+  return new OutboxRelay(options);
+}
