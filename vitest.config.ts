@@ -20,7 +20,7 @@ const failOnSkippedIntegrationTests: Reporter = {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
     const skipped: string[] = [];
     for (const testModule of testModules) {
-      if (testModule.project.name !== 'integration') continue;
+      if (testModule.project.name === 'unit') continue;
       for (const test of testModule.children.allTests()) {
         if (test.result().state === 'skipped') {
           skipped.push(`${testModule.moduleId} > ${test.fullName}`);
@@ -71,6 +71,21 @@ export default defineConfig({
           ],
           globalSetup: ['packages/testkit/src/globalSetup.ts'],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          allowOnly: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Tests that stop and restart a shared server (Kafka, PostgreSQL, Redis). They run
+          // after the integration project, one file at a time (scripts/test.sh passes
+          // --no-file-parallelism), so no other test sees the outage.
+          name: 'disruptive',
+          include: ['packages/*/test/disruptive/**/*.test.ts'],
+          globalSetup: ['packages/testkit/src/globalSetup.ts'],
+          testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
           allowOnly: false,

@@ -36,6 +36,8 @@ step "package checks (publint, attw)" pnpm run check:packages
 step "API docs (typedoc)" pnpm run docs
 TRACKOPS_TEST_REPORT="$results/unit.json" step "unit tests" pnpm exec vitest run --project unit
 TRACKOPS_TEST_REPORT="$results/integration.json" step "integration tests" pnpm exec vitest run --project integration
+TRACKOPS_TEST_REPORT="$results/disruptive.json" step "disruptive tests (servers stopped and restarted, one file at a time)" \
+  pnpm exec vitest run --project disruptive --no-file-parallelism
 
 say "all checks passed in $((SECONDS - started)) s"
-node "$ROOT/scripts/summarize-tests.mjs" "$results/unit.json" "$results/integration.json"
+node "$ROOT/scripts/summarize-tests.mjs" "$results"/*.json

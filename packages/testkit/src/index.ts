@@ -30,3 +30,4 @@ export {
   type KafkaSmokeResult,
   type RedisSmokeResult,
 } from './smoke.js';
+export { outage, type StoppableServer } from './outage.js';
