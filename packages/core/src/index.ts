@@ -24,3 +24,9 @@ export {
 export { backoffDelay, type BackoffPolicy } from './backoff.js';
 export { silentLogger, type Logger } from './logger.js';
 export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
+export {
+  deadLetterTopic,
+  deadLetterRecordHeaders,
+  deadLetterHeaders,
+  type DeadLetterContext,
+} from './deadLetter.js';

@@ -4,8 +4,8 @@ import { TrackOpsError } from '@trackops/core';
 export type OutboxErrorCode =
   /** An event given to `enqueue` is invalid; the message names the field. Nothing was written. */
   | 'OUTBOX_INVALID_EVENT'
-  /** The relay is stopped or being stopped. */
-  | 'OUTBOX_RELAY_STOPPED';
+  /** The relay or inbox consumer was stopped; create a new one. */
+  | 'OUTBOX_STOPPED';
 
 /** Errors of `@trackops/outbox`. Invalid options throw `TrackOpsError` `INVALID_OPTIONS`. */
 export class OutboxError extends TrackOpsError<OutboxErrorCode> {

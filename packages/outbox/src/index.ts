@@ -47,3 +47,20 @@ export {
   type OutboxStatus,
   type DeadEvent,
 } from './operations.js';
+export {
+  inbox,
+  markProcessed,
+  migrateInbox,
+  inboxTableSchema,
+  type InboxKey,
+  type InboxResult,
+  type InboxTableOptions,
+} from './inbox.js';
+export {
+  createInboxConsumer,
+  InboxConsumer,
+  inboxConsumerOptionsSchema,
+  type InboxConsumerOptions,
+  type InboxConsumerEvents,
+  type InboxMessage,
+} from './inboxConsumer.js';

@@ -201,7 +201,7 @@ export class OutboxRelay {
     if (this.stopping)
       return Promise.reject(
         new OutboxError({
-          code: 'OUTBOX_RELAY_STOPPED',
+          code: 'OUTBOX_STOPPED',
           message: 'the relay was stopped; create a new one',
         }),
       );
@@ -272,7 +272,7 @@ export class OutboxRelay {
     const producer = this.producer;
     if (!producer)
       throw new OutboxError({
-        code: 'OUTBOX_RELAY_STOPPED',
+        code: 'OUTBOX_STOPPED',
         message: 'start() the relay before running a batch',
       });
     const client = await this.options.pool.connect();
