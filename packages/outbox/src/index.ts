@@ -5,6 +5,9 @@
  * - {@link defineEvent}: declare an event type with its zod payload schema.
  * - {@link migrate}: create or upgrade the outbox table (Debezium Outbox Event Router columns).
  * - {@link createRelay}: publish rows to Kafka, in order per aggregate, at least once.
+ * - {@link outboxStatus}, {@link listDead}, {@link replayDead}, {@link purgeDead},
+ *   {@link purgePublished}: operate the table (also as the `trackops-outbox` CLI).
+ * - `@trackops/outbox/prometheus`: prom-client metrics for a relay.
  *
  * @packageDocumentation
  */
@@ -44,8 +47,10 @@ export {
   listDead,
   replayDead,
   purgeDead,
+  purgePublished,
   type OutboxStatus,
   type DeadEvent,
+  type PurgePublishedOptions,
 } from './operations.js';
 export {
   inbox,
@@ -64,3 +69,9 @@ export {
   type InboxConsumerEvents,
   type InboxMessage,
 } from './inboxConsumer.js';
+export {
+  debeziumOutboxConnector,
+  debeziumOutboxOptionsSchema,
+  type DebeziumOutboxOptions,
+  type ConnectorDefinition,
+} from './debezium.js';

@@ -1,5 +1,7 @@
-import type { Queryable } from '@trackops/core';
-import { outboxNames, type OutboxTableOptions } from './table.js';
+import { parseOptions, type Queryable } from '@trackops/core';
+import { z } from 'zod';
+import { deletePublished } from './claim.js';
+import { outboxNames, outboxTableSchema, type OutboxTableOptions } from './table.js';
 
 /** A snapshot of an outbox table, for dashboards, health checks and the CLI. */
 export interface OutboxStatus {
@@ -111,4 +113,47 @@ export async function purgeDead(
     [options.ids ?? null],
   );
   return result.rowCount ?? 0;
+}
+
+/** Options of {@link purgePublished}. */
+export const purgePublishedOptionsSchema = z
+  .object({
+    /** Delete rows published at least this long ago (0: every published row). */
+    olderThanMs: z.int().min(0),
+    /** Rows per delete statement: short transactions, no long locks. @defaultValue 1000 */
+    batchSize: z.int().min(1).max(100_000).default(1000),
+    /** The outbox table. @defaultValue `public.outbox` */
+    table: outboxTableSchema.prefault({}),
+    /** Stops between batches when aborted; rows already deleted stay deleted. */
+    signal: z
+      .custom<AbortSignal>((value) => value instanceof AbortSignal, {
+        message: 'must be an AbortSignal',
+      })
+      .optional(),
+  })
+  .strict();
+
+/** Options of {@link purgePublished}. */
+export type PurgePublishedOptions = z.input<typeof purgePublishedOptionsSchema>;
+
+/**
+ * Deletes published rows older than `olderThanMs` — the relay's retention cleanup, run on
+ * demand (say from a cron job, or with the relay's own `retention` turned far up). Deletes
+ * `batchSize` rows per statement, skipping rows another cleaner holds, until none is left.
+ * Unpublished and dead rows are never touched.
+ *
+ * @returns how many rows were deleted.
+ * @throws TrackOpsError `INVALID_OPTIONS` naming a bad option, before anything is deleted.
+ *
+ * @example
+ * ```ts
+ * const deleted = await purgePublished(pool, { olderThanMs: 7 * 24 * 3600 * 1000 });
+ * ```
+ */
+export async function purgePublished(
+  db: Queryable,
+  options: PurgePublishedOptions,
+): Promise<number> {
+  const resolved = parseOptions(purgePublishedOptionsSchema, options, 'purgePublished');
+  return deletePublished(db, outboxNames(resolved.table), resolved);
 }

@@ -2,30 +2,12 @@ import type { Message } from 'kafkajs';
 import type { OutboxRow } from './claim.js';
 
 /**
- * jsonb as PostgreSQL prints it (`{"a": 1, "b": [1, 2]}`) without the blanks it inserts
- * after `:` and `,`. Working on the text, not a parsed value, keeps numbers exactly as
- * stored (no float rounding of 1.50 or of integers beyond 2^53).
+ * The Kafka headers of a row, named as Debezium's Outbox Event Router places them: `id` and
+ * `type` always; `correlation-id`, `causation-id` and `traceparent` when set. (The router
+ * sends those three with a null value when the column is NULL; kafkajs 2.2.4 cannot write a
+ * null header value — its size calculation calls Buffer.byteLength on it — so the relay
+ * leaves them out. Read an absent header and a null one alike.)
  */
-export function compactJson(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (inString) {
-      out += char;
-      if (char === '\\') out += text[++i] ?? '';
-      else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-      out += char;
-    } else if (char !== ' ' && char !== '\n' && char !== '\t' && char !== '\r') {
-      out += char;
-    }
-  }
-  return out;
-}
-
-/** The Kafka headers of a row: the ones Debezium's router would place, by the same names. */
 export function headersOf(row: OutboxRow): Record<string, string> {
   const headers: Record<string, string> = { id: row.id, type: row.type };
   if (row.correlation_id !== null) headers['correlation-id'] = row.correlation_id;
@@ -34,11 +16,15 @@ export function headersOf(row: OutboxRow): Record<string, string> {
   return headers;
 }
 
-/** The Kafka record of a row: key = aggregate id, value = payload JSON, headers. */
+/**
+ * The Kafka record of a row: key = aggregate id, value = the payload exactly as PostgreSQL
+ * prints the jsonb — byte for byte what Debezium's Outbox Event Router emits for the row with
+ * a StringConverter — and numbers exactly as stored (no float rounding).
+ */
 export function messageOf(row: OutboxRow): Message {
   return {
     key: row.aggregateid,
-    value: row.payload === null ? null : compactJson(row.payload),
+    value: row.payload,
     headers: headersOf(row),
   };
 }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -127,4 +128,33 @@ export function debeziumTestConfig(
     'poll.interval.ms': '100',
     ...overrides,
   };
+}
+
+/**
+ * Waits until a connector's replication slot exists and is being read. Connect reports a
+ * connector RUNNING before its task has created the slot, and with `snapshot.mode=no_data`
+ * changes committed before that moment are never streamed.
+ */
+export async function waitForSlot(
+  databaseUrl: string,
+  slotName: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ active: boolean }>(
+        'select active from pg_replication_slots where slot_name = $1',
+        [slotName],
+      );
+      if (rows[0]?.active) return;
+    } finally {
+      await client.end();
+    }
+    if (Date.now() > deadline)
+      throw new Error(`replication slot ${slotName} not active after ${timeoutMs} ms`);
+    await sleep(200);
+  }
 }

@@ -19,6 +19,7 @@ export {
 export { testRedis } from './redis.js';
 export {
   putConnector,
+  waitForSlot,
   deleteConnector,
   debeziumTestConfig,
   type ConnectorConfig,

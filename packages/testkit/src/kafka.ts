@@ -37,16 +37,19 @@ export interface ReceivedRecord {
   timestamp: string;
   key: string | null;
   value: string | null;
-  headers: Record<string, string>;
+  headers: Record<string, string | null>;
 }
 
-/** Header values as text; kafkajs gives Buffers (or arrays of them for repeated keys). */
-export function headersAsText(headers: IHeaders | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
+/**
+ * Header values as text; kafkajs gives Buffers (or arrays of them for repeated keys), and
+ * `null` for a header whose value is Kafka's null (Debezium sends those).
+ */
+export function headersAsText(headers: IHeaders | undefined): Record<string, string | null> {
+  const result: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) result[name] = last.toString();
+    const last = (Array.isArray(value) ? value[value.length - 1] : value) as Buffer | string | null | undefined;
+    if (last === undefined) continue;
+    result[name] = last === null ? null : last.toString();
   }
   return result;
 }
@@ -78,9 +81,12 @@ export async function collectRecords(
   try {
     let satisfied!: () => void;
     const done = new Promise<void>((resolve) => (satisfied = resolve));
-    for (const topic of options.topics) {
-      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
-    }
+    // One subscribe call for all topics: with one call per topic, kafkajs 2.2.4 was seen to
+    // fetch only from the first ones.
+    await consumer.subscribe({
+      topics: [...options.topics],
+      fromBeginning: options.fromBeginning ?? true,
+    });
     await consumer.run({
       eachMessage: ({ topic, partition, message }) => {
         records.push({

@@ -3,7 +3,7 @@
  * what these return and `npm run demo` prints it, so both prove the same thing.
  */
 import type { StackEndpoints } from '@trackops/stack';
-import { deleteConnector, debeziumTestConfig, putConnector } from './connect.js';
+import { deleteConnector, debeziumTestConfig, putConnector, waitForSlot } from './connect.js';
 import { createTestDatabase } from './database.js';
 import { uniqueName } from './ids.js';
 import { collectRecords, createTopics, testKafka, type ReceivedRecord } from './kafka.js';
@@ -56,6 +56,7 @@ export async function cdcSmoke(stack: StackEndpoints): Promise<CdcSmokeResult> {
         },
       ),
     );
+    await waitForSlot(stack.DATABASE_URL, db.name);
     const inserted = { id: 42, label: 'smoke parcel', weight: '12.50' };
     await db.pool.query('insert into parcels (id, label, weight) values ($1, $2, $3)', [
       inserted.id,

@@ -79,8 +79,8 @@ describe('the relay', () => {
     });
     expect(record).toMatchObject({
       key: 'p-1',
-      // jsonb's text, compacted: numbers exactly as stored.
-      value: '{"n":1,"big":12345678901234567890,"text":"a, b: \\"c\\"","price":1.50}',
+      // jsonb as PostgreSQL prints it: numbers exactly as stored.
+      value: '{"n": 1, "big": 12345678901234567890, "text": "a, b: \\"c\\"", "price": 1.50}',
       headers: {
         id,
         type: 'PARCEL_SHIPPED',
