@@ -47,7 +47,8 @@ export interface ReceivedRecord {
 export function headersAsText(headers: IHeaders | undefined): Record<string, string | null> {
   const result: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = (Array.isArray(value) ? value[value.length - 1] : value) as Buffer | string | null | undefined;
+    const last = (Array.isArray(value) ? value[value.length - 1] : value) as
+      Buffer | string | null | undefined;
     if (last === undefined) continue;
     result[name] = last === null ? null : last.toString();
   }
