@@ -123,7 +123,7 @@ Counts the outbox's rows by state. The age of the oldest unpublished row is the 
 Options:
   --json                print a JSON object (ages in milliseconds)`,
     async run({ values, io, table, tableName, pool }) {
-      const status = await outboxStatus(await pool(), table);
+      const status = await outboxStatus(await pool(), { table });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ table: tableName, ...status })}\n`);
       } else {
@@ -144,7 +144,7 @@ Options:
   --json                print a JSON array`,
     async run({ values, io, table, pool }) {
       const limit = values.limit === undefined ? 100 : positiveInteger(values.limit, '--limit');
-      const dead = await listDead(await pool(), { ...table, limit });
+      const dead = await listDead(await pool(), { table, limit });
       io.stdout.write(values.json ? `${JSON.stringify(dead)}\n` : formatDead(dead));
       return 0;
     },
@@ -396,8 +396,8 @@ async function deadAction(
   const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
   const count =
     action === 'replay'
-      ? await replayDead(db, { ...table, ids: values.all ? undefined : unique })
-      : await purgeDead(db, { ...table, ids: values.all ? undefined : unique });
+      ? await replayDead(db, { table, ids: values.all ? undefined : unique })
+      : await purgeDead(db, { table, ids: values.all ? undefined : unique });
   const verb = action === 'replay' ? 'Replayed' : 'Purged';
   io.stdout.write(`${verb} ${plural(count, 'dead row')} of ${tableName}.\n`);
   if (!values.all && count < unique.length) {

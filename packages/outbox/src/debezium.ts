@@ -31,7 +31,7 @@ export const debeziumOutboxOptionsSchema = z
      * right when the relay has drained the table; `initial` also emits every row already in
      * the table, published or not.
      */
-    snapshotMode: z.enum(['no_data', 'initial']).default('no_data'),
+    snapshotMode: z.union([z.literal('no_data'), z.literal('initial')]).default('no_data'),
     /** Heartbeats keep the slot's position moving when the outbox is quiet. @defaultValue 10000 */
     heartbeatIntervalMs: z.int().min(0).default(10_000),
     /** Extra connector settings, applied last. */

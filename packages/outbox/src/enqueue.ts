@@ -2,22 +2,7 @@ import type { Queryable } from '@trackops/core';
 import { validateEvents, type OutboxEvent } from './events.js';
 import { outboxNames, type OutboxNames, type OutboxTableOptions } from './table.js';
 
-/**
- * Writes events to the outbox inside the caller's transaction: they become visible to the
- * relay exactly when the business change commits, and vanish with it on rollback.
- *
- * Before inserting, it takes a transaction-scoped advisory lock per aggregate (in a fixed
- * order, so two callers cannot deadlock on one call's locks). Writers of the same aggregate
- * thereby serialise from their first enqueue until commit, which makes the outbox's `seq`
- * order equal commit order per aggregate — the order the relay publishes in. Writers that
- * already lock the aggregate's row lose nothing; others gain a defined order.
- *
- * @param client - The transaction's client (a `pg.PoolClient` after `BEGIN`, or any
- *   `query(text, values)`); outside a transaction each call commits on its own.
- * @param events - One event or several (written in array order).
- * @returns The ids of the written events, in order (UUIDv7 unless given).
- * @throws OutboxError `OUTBOX_INVALID_EVENT` naming the field; nothing is written.
- */
+/** Inserts validated events into one outbox table; see {@link enqueue} for the contract. */
 export async function enqueueTo(
   names: OutboxNames,
   client: Queryable,
@@ -61,7 +46,7 @@ export async function enqueueTo(
 /** An outbox bound to one table: `enqueue` into it and `names` for the relay and tools. */
 export interface Outbox {
   readonly names: OutboxNames;
-  /** {@link enqueueTo} this outbox's table. */
+  /** Writes events to this outbox's table in the caller's transaction; see {@link enqueue}. */
   enqueue(client: Queryable, events: OutboxEvent | readonly OutboxEvent[]): Promise<string[]>;
 }
 
@@ -86,8 +71,22 @@ export function createOutbox(options: OutboxTableOptions = {}): Outbox {
 const defaultOutbox = createOutbox();
 
 /**
- * Writes events to the default outbox table `public.outbox` inside the caller's transaction;
- * see {@link enqueueTo}. Use {@link createOutbox} for another table.
+ * Writes events to the outbox inside the caller's transaction: they become visible to the
+ * relay exactly when the business change commits, and vanish with it on rollback.
+ *
+ * Before inserting, it takes a transaction-scoped advisory lock per aggregate (in a fixed
+ * order, so two callers cannot deadlock on one call's locks). Writers of the same aggregate
+ * thereby serialise from their first enqueue until commit, which makes the outbox's `seq`
+ * order equal commit order per aggregate — the order the relay publishes in. Writers that
+ * already lock the aggregate's row lose nothing; others gain a defined order.
+ *
+ * This writes to the default table `public.outbox`; {@link createOutbox} binds another.
+ *
+ * @param client - The transaction's client (a `pg.PoolClient` after `BEGIN`, or any
+ *   `query(text, values)`); outside a transaction each call commits on its own.
+ * @param events - One event or several (written in array order).
+ * @returns The ids of the written events, in order (UUIDv7 unless given).
+ * @throws OutboxError `OUTBOX_INVALID_EVENT` naming the field; nothing is written.
  */
 export function enqueue(
   client: Queryable,

@@ -48,7 +48,9 @@ export {
   replayDead,
   purgeDead,
   purgePublished,
+  purgePublishedOptionsSchema,
   type OutboxStatus,
+  type OutboxTableSelection,
   type DeadEvent,
   type PurgePublishedOptions,
 } from './operations.js';

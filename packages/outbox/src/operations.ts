@@ -17,12 +17,17 @@ export interface OutboxStatus {
   published: number;
 }
 
+/** Which outbox table an operation works on (default `public.outbox`), as the relay takes it. */
+export interface OutboxTableSelection {
+  table?: OutboxTableOptions;
+}
+
 /** Counts the outbox's rows by state. */
 export async function outboxStatus(
   db: Queryable,
-  options: OutboxTableOptions = {},
+  options: OutboxTableSelection = {},
 ): Promise<OutboxStatus> {
-  const names = outboxNames(options);
+  const names = outboxNames(options.table);
   const { rows } = await db.query<Record<string, string | null>>(
     `select count(*) filter (where published_at is null and dead_at is null) as backlog,
             coalesce(extract(epoch from now() - min(created_at) filter (where published_at is null and dead_at is null)) * 1000, 0) as age,
@@ -56,9 +61,9 @@ export interface DeadEvent {
 /** Dead rows, oldest first. */
 export async function listDead(
   db: Queryable,
-  options: OutboxTableOptions & { limit?: number } = {},
+  options: OutboxTableSelection & { limit?: number } = {},
 ): Promise<DeadEvent[]> {
-  const names = outboxNames(options);
+  const names = outboxNames(options.table);
   const { rows } = await db.query<Record<string, unknown>>(
     `select id::text, aggregatetype, aggregateid, type, attempts, last_error, created_at, dead_at
        from ${names.qualified} where dead_at is not null order by seq limit $1`,
@@ -80,14 +85,14 @@ export async function listDead(
  * Makes dead rows live again (attempts reset), so the relay publishes them — in `seq` order,
  * before the later events of their aggregates that they were holding back.
  *
- * @param ids - The rows to replay; all dead rows when omitted.
+ * @param options - The table, and `ids`: the rows to replay (all dead rows when omitted).
  * @returns how many rows were replayed.
  */
 export async function replayDead(
   db: Queryable,
-  options: OutboxTableOptions & { ids?: readonly string[] } = {},
+  options: OutboxTableSelection & { ids?: readonly string[] } = {},
 ): Promise<number> {
-  const names = outboxNames(options);
+  const names = outboxNames(options.table);
   const result = await db.query(
     `update ${names.qualified}
         set dead_at = null, attempts = 0, next_attempt_at = null, last_error = null
@@ -100,14 +105,14 @@ export async function replayDead(
 /**
  * Deletes dead rows for good (their aggregates' held-back events then flow).
  *
- * @param ids - The rows to delete; all dead rows when omitted.
+ * @param options - The table, and `ids`: the rows to delete (all dead rows when omitted).
  * @returns how many rows were deleted.
  */
 export async function purgeDead(
   db: Queryable,
-  options: OutboxTableOptions & { ids?: readonly string[] } = {},
+  options: OutboxTableSelection & { ids?: readonly string[] } = {},
 ): Promise<number> {
-  const names = outboxNames(options);
+  const names = outboxNames(options.table);
   const result = await db.query(
     `delete from ${names.qualified} where dead_at is not null and ($1::uuid[] is null or id = any($1::uuid[]))`,
     [options.ids ?? null],

@@ -172,7 +172,7 @@ export function outboxMetrics(relay: OutboxRelay, options: OutboxMetricsOptions)
   // The three gauges are collected concurrently within one scrape; they share one query.
   let pending: Promise<OutboxStatus | undefined> | undefined;
   const status = (): Promise<OutboxStatus | undefined> =>
-    (pending ??= outboxStatus(resolved.pool, resolved.table)
+    (pending ??= outboxStatus(resolved.pool, { table: resolved.table })
       .catch((error: unknown) => {
         statusErrors.inc();
         logger.warn(

@@ -71,7 +71,7 @@ export const relayOptionsSchema = z
      * row is replayed or purged (order kept); `skip` lets them flow (order broken for it).
      * @defaultValue `'block'`
      */
-    onDeadEvent: z.enum(['block', 'skip']).default('block'),
+    onDeadEvent: z.union([z.literal('block'), z.literal('skip')]).default('block'),
     /** Deletion of published rows. */
     retention: z
       .object({

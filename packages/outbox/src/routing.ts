@@ -9,7 +9,7 @@ export const routeSchema = z.object({
    * The column whose value routes the event.
    * @defaultValue `'aggregatetype'`
    */
-  by: z.enum(['aggregatetype', 'type']).default('aggregatetype'),
+  by: z.union([z.literal('aggregatetype'), z.literal('type')]).default('aggregatetype'),
   /**
    * The topic name, with `${routedByValue}` standing for that column's value.
    * @defaultValue `'outbox.event.${routedByValue}'` (the router's default)
