@@ -191,7 +191,10 @@ describe('the relay', () => {
       timeoutMs: 20_000,
     });
     expect(values(all, 'poison')).toEqual([{ n: 1 }, { n: 2 }]);
-    expect(await outboxStatus(db.pool)).toMatchObject({ backlog: 0, dead: 0 });
+    // Marked published right after the broker's acknowledgement, so a moment after arrival.
+    await expect
+      .poll(async () => outboxStatus(db.pool), { timeout: 5000 })
+      .toMatchObject({ backlog: 0, dead: 0 });
   });
 
   it('rejects bad options at construction, naming each option', () => {
