@@ -105,7 +105,9 @@ describe('relay lifecycle', () => {
     try {
       await expect
         .poll(
-          async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]?.n,
+          async () =>
+            (await db.pool.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]
+              ?.n,
           { timeout: 15_000 },
         )
         .toBe(0);
