@@ -7,7 +7,8 @@
  */
 
 export { TrackOpsError, isTrackOpsError, type TrackOpsErrorOptions } from './errors.js';
-export { parseOptions, describeIssues } from './options.js';
+export { parseOptions, describeIssues, optionTypes } from './options.js';
+export { Lifecycle } from './lifecycle.js';
 export {
   quoteIdentifier,
   qualifiedName,

@@ -1,4 +1,7 @@
-import type { z } from 'zod';
+import type { Kafka } from 'kafkajs';
+import { z } from 'zod';
+import type { Logger } from './logger.js';
+import type { ConnectionPool } from './sql.js';
 import { TrackOpsError } from './errors.js';
 
 /**
@@ -32,3 +35,48 @@ export function describeIssues(error: z.ZodError): string {
     )
     .join('; ');
 }
+
+/**
+ * Zod types for the things callers pass in, each checked by shape (not `instanceof`, since
+ * an application may load several copies of a client library) with a message that says what
+ * was expected.
+ */
+export const optionTypes = {
+  /** A `pg.Pool` or anything with `query()` and `connect()`. */
+  pool: () =>
+    z.custom<ConnectionPool>(
+      (value) =>
+        typeof (value as ConnectionPool | undefined)?.query === 'function' &&
+        typeof (value as ConnectionPool | undefined)?.connect === 'function',
+      { message: 'must be a pg.Pool (query() and connect())' },
+    ),
+  /** A kafkajs `Kafka` instance. */
+  kafka: () =>
+    z.custom<Kafka>(
+      (value) =>
+        typeof (value as Kafka | undefined)?.producer === 'function' &&
+        typeof (value as Kafka | undefined)?.consumer === 'function',
+      {
+        message: 'must be a kafkajs Kafka instance',
+      },
+    ),
+  /** An `AbortSignal`. */
+  signal: () =>
+    z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
+      message: 'must be an AbortSignal',
+    }),
+  /** A pino-compatible logger. */
+  logger: () =>
+    z.custom<Logger>(
+      (value) =>
+        ['debug', 'info', 'warn', 'error'].every(
+          (level) => typeof (value as Record<string, unknown> | undefined)?.[level] === 'function',
+        ),
+      {
+        message: 'must be a logger with debug/info/warn/error methods (pino works)',
+      },
+    ),
+  /** A function of the given type. */
+  fn: <F>() =>
+    z.custom<F>((value) => typeof value === 'function', { message: 'must be a function' }),
+};

@@ -4,10 +4,13 @@ import { TrackOpsError } from '@trackops/core';
 export type OutboxErrorCode =
   /** An event given to `enqueue` is invalid; the message names the field. Nothing was written. */
   | 'OUTBOX_INVALID_EVENT'
-  /** The relay or inbox consumer was stopped; create a new one. */
-  | 'OUTBOX_STOPPED';
+  /** `runBatch()` was called on a relay that is not started. */
+  | 'OUTBOX_NOT_STARTED';
 
-/** Errors of `@trackops/outbox`. Invalid options throw `TrackOpsError` `INVALID_OPTIONS`. */
+/**
+ * Errors of `@trackops/outbox`. Invalid options throw `TrackOpsError` `INVALID_OPTIONS`; starting
+ * a stopped relay or consumer rejects with `TrackOpsError` `STOPPED`.
+ */
 export class OutboxError extends TrackOpsError<OutboxErrorCode> {
   override name = 'OutboxError';
 }

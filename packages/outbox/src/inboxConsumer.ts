@@ -2,17 +2,17 @@ import {
   backoffDelay,
   deadLetterRecordHeaders,
   deadLetterTopic,
+  Lifecycle,
+  optionTypes,
   parseOptions,
   silentLogger,
   TypedEmitter,
-  type ConnectionPool,
   type Logger,
   type Queryable,
 } from '@trackops/core';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { OutboxError } from './errors.js';
 import { inbox, inboxTableSchema } from './inbox.js';
 
 /** A message as an inbox handler receives it. */
@@ -29,30 +29,17 @@ export interface InboxMessage {
   messageId: string;
 }
 
-const isPool = (value: unknown): value is ConnectionPool =>
-  typeof (value as ConnectionPool | undefined)?.connect === 'function';
-
 /** Options of {@link createInboxConsumer}. */
 export const inboxConsumerOptionsSchema = z
   .object({
     /** The kafkajs client; the runner creates its consumer (and a producer for dead letters). */
-    kafka: z.custom<Kafka>(
-      (value) => typeof (value as Kafka | undefined)?.consumer === 'function',
-      {
-        message: 'must be a kafkajs Kafka instance',
-      },
-    ),
+    kafka: optionTypes.kafka(),
     /** The pool of the database whose inbox table records processed messages. */
-    pool: z.custom<ConnectionPool>(isPool, { message: 'must be a pg.Pool' }),
+    pool: optionTypes.pool(),
     groupId: z.string().min(1),
     topics: z.array(z.string().min(1)).min(1),
     /** Called once per message, inside the inbox transaction (`tx`). */
-    handler: z.custom<(message: InboxMessage, tx: Queryable) => Promise<void>>(
-      (value) => typeof value === 'function',
-      {
-        message: 'must be a function',
-      },
-    ),
+    handler: optionTypes.fn<(message: InboxMessage, tx: Queryable) => Promise<void>>(),
     /** The inbox's consumer name. @defaultValue the group id */
     consumerName: z.string().min(1).optional(),
     /** The inbox table. @defaultValue `public.inbox` */
@@ -75,16 +62,8 @@ export const inboxConsumerOptionsSchema = z
      * @defaultValue true
      */
     deadLetter: z.boolean().default(true),
-    signal: z
-      .custom<AbortSignal>((value) => value instanceof AbortSignal, {
-        message: 'must be an AbortSignal',
-      })
-      .optional(),
-    logger: z
-      .custom<Logger>((value) => typeof (value as Logger | undefined)?.error === 'function', {
-        message: 'must be a logger',
-      })
-      .optional(),
+    signal: optionTypes.signal().optional(),
+    logger: optionTypes.logger().optional(),
   })
   .strict();
 
@@ -125,8 +104,13 @@ export class InboxConsumer {
   private readonly events: TypedEmitter<InboxConsumerEvents>;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
-  private starting: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
+  private readonly lifecycle = new Lifecycle('inbox consumer', {
+    start: () => this.doStart(),
+    stop: async () => {
+      await this.consumer?.disconnect();
+      await this.producer?.disconnect();
+    },
+  });
 
   constructor(options: InboxConsumerOptions) {
     this.options = parseOptions(inboxConsumerOptionsSchema, options, 'createInboxConsumer');
@@ -147,15 +131,7 @@ export class InboxConsumer {
 
   /** Connects, subscribes and starts consuming. Idempotent. */
   start(): Promise<void> {
-    if (this.stopping)
-      return Promise.reject(
-        new OutboxError({
-          code: 'OUTBOX_STOPPED',
-          message: 'the inbox consumer was stopped; create a new one',
-        }),
-      );
-    this.starting ??= this.doStart();
-    return this.starting;
+    return this.lifecycle.start();
   }
 
   private async doStart(): Promise<void> {
@@ -176,12 +152,7 @@ export class InboxConsumer {
 
   /** Finishes the message in hand, commits resolved offsets, disconnects. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.starting?.catch(() => undefined);
-      await this.consumer?.disconnect();
-      await this.producer?.disconnect();
-    })();
-    return this.stopping;
+    return this.lifecycle.stop();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

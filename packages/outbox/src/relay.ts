@@ -1,23 +1,20 @@
 import {
   backoffDelay,
+  Lifecycle,
+  optionTypes,
   parseOptions,
   silentLogger,
   TypedEmitter,
-  type ConnectionPool,
   type Logger,
   type PooledConnection,
 } from '@trackops/core';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { z } from 'zod';
 import { deletePublished, eligibleRows, markFailed, markPublished } from './claim.js';
 import { OutboxError } from './errors.js';
 import { publishRows } from './publish.js';
 import { routeSchema } from './routing.js';
 import { outboxNames, outboxTableSchema, type OutboxNames } from './table.js';
-
-const isPool = (value: unknown): value is ConnectionPool =>
-  typeof (value as ConnectionPool | undefined)?.query === 'function' &&
-  typeof (value as ConnectionPool | undefined)?.connect === 'function';
 
 const backoffSchema = z.object({
   /** @defaultValue 500 */
@@ -34,16 +31,9 @@ const backoffSchema = z.object({
 export const relayOptionsSchema = z
   .object({
     /** The pool the relay takes its connections from (one for LISTEN, one per batch). */
-    pool: z.custom<ConnectionPool>(isPool, {
-      message: 'must be a pg.Pool (query() and connect())',
-    }),
+    pool: optionTypes.pool(),
     /** The kafkajs client; the relay creates and owns one idempotent producer on it. */
-    kafka: z.custom<Kafka>(
-      (value) => typeof (value as Kafka | undefined)?.producer === 'function',
-      {
-        message: 'must be a kafkajs Kafka instance',
-      },
-    ),
+    kafka: optionTypes.kafka(),
     /** The outbox table. @defaultValue `public.outbox` */
     table: outboxTableSchema.prefault({}),
     /** Topic routing, as Debezium's Outbox Event Router names it. */
@@ -89,23 +79,11 @@ export const relayOptionsSchema = z
     /** How long `stop()` waits for the in-flight batch. @defaultValue 30000 */
     stopTimeoutMs: z.int().min(0).default(30_000),
     /** Stops the relay when aborted. */
-    signal: z
-      .custom<AbortSignal>((value) => value instanceof AbortSignal, {
-        message: 'must be an AbortSignal',
-      })
-      .optional(),
+    signal: optionTypes.signal().optional(),
     /** Where the relay logs (pino-compatible). @defaultValue silent */
-    logger: z
-      .custom<Logger>((value) => typeof (value as Logger | undefined)?.error === 'function', {
-        message: 'must be a logger',
-      })
-      .optional(),
+    logger: optionTypes.logger().optional(),
     /** Called with background errors (also emitted as `relay:error`). */
-    onError: z
-      .custom<(error: Error) => void>((value) => typeof value === 'function', {
-        message: 'must be a function',
-      })
-      .optional(),
+    onError: optionTypes.fn<(error: Error) => void>().optional(),
   })
   .strict();
 
@@ -161,8 +139,10 @@ export class OutboxRelay {
   private producer: Producer | undefined;
   private listener: PooledConnection | undefined;
   private loop: Promise<void> | undefined;
-  private starting: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
+  private readonly lifecycle = new Lifecycle('outbox relay', {
+    start: () => this.doStart(),
+    stop: () => this.doStop(),
+  });
   private running = false;
   private wake: (() => void) | undefined;
   private pendingWake = false;
@@ -198,15 +178,7 @@ export class OutboxRelay {
    * the relay runs. Rejects (and leaves nothing running) if Kafka cannot be reached.
    */
   start(): Promise<void> {
-    if (this.stopping)
-      return Promise.reject(
-        new OutboxError({
-          code: 'OUTBOX_STOPPED',
-          message: 'the relay was stopped; create a new one',
-        }),
-      );
-    this.starting ??= this.doStart();
-    return this.starting;
+    return this.lifecycle.start();
   }
 
   private async doStart(): Promise<void> {
@@ -231,12 +203,10 @@ export class OutboxRelay {
    * Idempotent and safe to call concurrently.
    */
   stop(): Promise<void> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
+    return this.lifecycle.stop();
   }
 
   private async doStop(): Promise<void> {
-    await this.starting?.catch(() => undefined);
     this.running = false;
     this.stopController.abort();
     this.wake?.();
@@ -272,7 +242,7 @@ export class OutboxRelay {
     const producer = this.producer;
     if (!producer)
       throw new OutboxError({
-        code: 'OUTBOX_STOPPED',
+        code: 'OUTBOX_NOT_STARTED',
         message: 'start() the relay before running a batch',
       });
     const client = await this.options.pool.connect();

@@ -7,7 +7,8 @@ import {
   uniqueName,
   type TestDatabase,
 } from '@trackops/testkit';
-import { createOutbox, createRelay, migrate, OutboxError, outboxStatus } from '@trackops/outbox';
+import { isTrackOpsError } from '@trackops/core';
+import { createOutbox, createRelay, migrate, outboxStatus } from '@trackops/outbox';
 
 describe('relay lifecycle', () => {
   let db: TestDatabase;
@@ -44,7 +45,7 @@ describe('relay lifecycle', () => {
     expect(relay.isRunning).toBe(false);
     expect(events).toEqual(['started', 'stopped']);
     expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
-    await expect(relay.start()).rejects.toThrow(OutboxError);
+    await expect(relay.start()).rejects.toSatisfy((error) => isTrackOpsError(error, 'STOPPED'));
   });
 
   it('finishes the batch in flight when stopped, leaving nothing published-but-unmarked', async () => {
