@@ -10,19 +10,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { isTrackOpsError, quoteIdentifier, type ConnectionPool } from '@trackops/core';
+import type { ConnectionPool } from '@trackops/core';
+import {
+  CliFailure,
+  databaseUrl,
+  identifier,
+  missingDatabase,
+  parseDuration,
+  positiveInteger,
+  program,
+  UsageError,
+} from './cliArgs.js';
+import { describeFailure, formatDead, formatStatus, plural } from './cliFormat.js';
 import type pg from 'pg';
 import type { Pool } from 'pg';
 import { migrate } from './migrations.js';
-import {
-  listDead,
-  outboxStatus,
-  purgeDead,
-  purgePublished,
-  replayDead,
-  type DeadEvent,
-  type OutboxStatus,
-} from './operations.js';
+import { listDead, outboxStatus, purgeDead, purgePublished, replayDead } from './operations.js';
 import { outboxNames, type OutboxTableOptions } from './table.js';
 
 /** Where the CLI writes and what it reads from its environment (`process` fits). */
@@ -31,22 +34,6 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   env: Readonly<Record<string, string | undefined>>;
 }
-
-const program = 'trackops-outbox';
-
-/** A mistake in the command line: reported with a pointer to `--help`, exit code 2. */
-class UsageError extends Error {
-  constructor(
-    message: string,
-    /** The command whose `--help` to point to; filled in by `dispatch` when known. */
-    public command?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A failure worth a plain message rather than a stack (exit code 1). */
-class CliFailure extends Error {}
 
 // Every option of every command; which command accepts which is checked after parsing, so an
 // unknown flag is reported as such and a misplaced one names the command it does not fit.
@@ -411,62 +398,6 @@ async function deadAction(
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function identifier(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    quoteIdentifier(value, flag);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  return value;
-}
-
-function databaseUrl(flag: string | undefined, env: CliIo['env']): string | undefined {
-  const [url, source] =
-    flag !== undefined ? [flag, '--database-url'] : [env['DATABASE_URL'], 'DATABASE_URL'];
-  if (url === undefined || url === '') return undefined;
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // Not echoed: a URL may carry a password.
-    throw new UsageError(`${source} is not a URL (expected postgres://user:password@host/db)`);
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
-    throw new UsageError(
-      `${source} must be a postgres:// or postgresql:// URL (got ${protocol}//…)`,
-    );
-  return url;
-}
-
-const missingDatabase = (): UsageError =>
-  new UsageError('no database given: pass --database-url <url> or set DATABASE_URL');
-
-function positiveInteger(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
-    throw new UsageError(`${flag} must be a positive integer (got '${text}')`);
-  return Number(text);
-}
-
-const units: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-/** `7d`, `12h`, `30m`, `1d12h` → milliseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text)
-    throw new UsageError(
-      `${flag} must be a duration such as 7d, 12h, 30m or 1d12h (got '${text}')`,
-    );
-  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit!]!, 0);
-}
-
 /** node-postgres as `import pg from 'pg'` gives it (its CommonJS `module.exports`). */
 type Pg = typeof pg;
 
@@ -494,102 +425,4 @@ async function packageVersion(): Promise<string> {
   // keeps the bin from bundling the whole library (index.ts) for one constant.
   const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { version: string }).version;
-}
-
-function describeFailure(error: unknown): string {
-  if (error instanceof CliFailure) return error.message;
-  if (isTrackOpsError(error)) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.message}${cause} (${error.code})`;
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    // Node's dual-stack connect fails with an AggregateError whose own message is empty.
-    const message =
-      error instanceof AggregateError && error.errors.length > 0
-        ? error.errors.map((inner: Error) => inner.message).join('; ')
-        : error.message;
-    // 42P01 undefined_table: the commonest first-run mistake.
-    if (code === '42P01')
-      return `${message} — run '${program} migrate' first, or check --schema/--table`;
-    if (
-      code === 'ECONNREFUSED' ||
-      code === 'ENOTFOUND' ||
-      code === 'ETIMEDOUT' ||
-      code === '28P01' ||
-      code === '3D000' ||
-      /timeout exceeded when trying to connect/i.test(message)
-    )
-      return `cannot connect to PostgreSQL: ${message}`;
-    return typeof code === 'string' ? `${message} (${code})` : message;
-  }
-  return String(error);
-}
-
-const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  let seconds = Math.floor(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3600],
-    ['m', 60],
-  ] as const) {
-    if (seconds >= size) {
-      parts.push(`${Math.floor(seconds / size)}${unit}`);
-      seconds %= size;
-    }
-  }
-  if (seconds > 0 || parts.length === 0) parts.push(`${seconds}s`);
-  return parts.slice(0, 2).join(' ');
-}
-
-function formatStatus(tableName: string, status: OutboxStatus): string {
-  return table([
-    ['table', tableName],
-    ['backlog', String(status.backlog)],
-    [
-      'oldest unpublished',
-      status.backlog > 0 ? formatDuration(status.oldestUnpublishedAgeMs) : '-',
-    ],
-    ['retrying', String(status.retrying)],
-    ['dead', String(status.dead)],
-    ['published', String(status.published)],
-  ]);
-}
-
-function formatDead(dead: readonly DeadEvent[]): string {
-  if (dead.length === 0) return 'No dead rows.\n';
-  const firstLine = (text: string | null): string => {
-    const line = (text ?? '').split('\n')[0] ?? '';
-    return line.length > 80 ? `${line.slice(0, 79)}…` : line;
-  };
-  return table([
-    ['ID', 'AGGREGATE', 'TYPE', 'ATTEMPTS', 'DEAD AT', 'LAST ERROR'],
-    ...dead.map((row) => [
-      row.id,
-      `${row.aggregateType}/${row.aggregateId}`,
-      row.type,
-      String(row.attempts),
-      row.deadAt.toISOString(),
-      firstLine(row.lastError),
-    ]),
-  ]);
-}
-
-/** Left-aligned columns, two spaces apart; the last column is not padded. */
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, column) =>
-    Math.max(...rows.map((row) => (row[column] ?? '').length)),
-  );
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
-        .join('  '),
-    )
-    .join('\n')
-    .concat('\n');
 }
