@@ -1,0 +1,104 @@
+/**
+ * Scenario 3: the relay's peak resident memory while draining backlogs of different sizes.
+ * The relay holds one batch at a time, so its peak should not grow with the backlog. Each
+ * backlog is drained by a fresh relay process (relayProcess.ts) on a database of its own;
+ * the peak is the process's VmHWM, cross-checked by sampling VmRSS every 20 ms.
+ */
+import { uniqueName } from '@trackops/testkit/helpers';
+import { Cleanup } from '../lib/cleanup.js';
+import { round } from '../lib/stats.js';
+import {
+  benchTopic,
+  fillOutbox,
+  outboxDatabase,
+  routeFor,
+  waitForRecords,
+  type BenchContext,
+} from './fixture.js';
+import { residentKb, spawnRelay } from './relayChild.js';
+
+export interface RssResult {
+  backlog: number;
+  /** VmHWM once modules are loaded and the pool is open, before the relay starts. */
+  baselineMb: number;
+  /** VmHWM after the drain: the process's peak. */
+  peakMb: number;
+  /** Highest VmRSS sampled during the drain. */
+  sampledPeakMb: number;
+  /** Peak minus baseline: what draining added. */
+  drainDeltaMb: number;
+  /** Drain speed in this process (relay start → `expected` published). */
+  eventsPerSecond: number;
+}
+
+export interface RssReport {
+  results: RssResult[];
+  /** Peak of the largest backlog over peak of the smallest (1.0 = flat). */
+  peakRatio: number;
+  backlogRatio: number;
+}
+
+const mb = (kb: number): number => round(kb / 1024, 1);
+
+export async function runRss(
+  ctx: BenchContext,
+  options: { backlogs: readonly number[]; batchSize: number },
+): Promise<RssReport> {
+  const results: RssResult[] = [];
+  for (const backlog of options.backlogs) {
+    results.push(await measure(ctx, backlog, options.batchSize));
+    const last = results.at(-1)!;
+    ctx.log(`rss: ${backlog} events → peak ${last.peakMb} MB (baseline ${last.baselineMb} MB)`);
+  }
+  const first = results[0]!;
+  const last = results.at(-1)!;
+  return {
+    results,
+    peakRatio: round(last.peakMb / first.peakMb, 3),
+    backlogRatio: last.backlog / first.backlog,
+  };
+}
+
+async function measure(ctx: BenchContext, backlog: number, batchSize: number): Promise<RssResult> {
+  const cleanup = new Cleanup();
+  try {
+    const db = await outboxDatabase(ctx, cleanup, 'rss');
+    await fillOutbox(db.pool, backlog, { oneTransaction: false });
+    await db.pool.query('vacuum analyze outbox');
+    const prefix = uniqueName('bench_rss');
+    const topic = await benchTopic(ctx, cleanup, prefix);
+    const relay = await spawnRelay({
+      databaseUrl: db.url,
+      brokers: ctx.stack.KAFKA_BROKERS,
+      route: routeFor(prefix),
+      batchSize,
+      expected: backlog,
+    });
+    cleanup.defer('stop relay process', async () => void (await relay.stop()));
+    const ready = await relay.next('ready', 60_000);
+    let sampledPeakKb = 0;
+    const sampler = setInterval(() => {
+      const kb = residentKb(relay.pid);
+      if (kb > sampledPeakKb) sampledPeakKb = kb;
+    }, 20);
+    try {
+      relay.go();
+      const drained = await relay.next('drained', 15 * 60_000);
+      await waitForRecords(ctx, topic, backlog, 60_000);
+      const stopped = await relay.stop();
+      const peakKb = Math.max(drained.vmHwmKb, stopped.vmHwmKb);
+      return {
+        backlog,
+        baselineMb: mb(ready.vmHwmKb),
+        peakMb: mb(peakKb),
+        sampledPeakMb: mb(sampledPeakKb),
+        drainDeltaMb: mb(peakKb - ready.vmHwmKb),
+        eventsPerSecond: Math.round(backlog / (drained.ms / 1000)),
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  } finally {
+    await cleanup.run();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The outbox benchmark: relay vs raw kafkajs vs Debezium's Outbox Event Router, in one run.
+ *
+ *   pnpm --filter @trackops/bench bench:outbox              # full: 100k drain, 60 s latency, RSS
+ *   pnpm --filter @trackops/bench bench:outbox -- --quick   # ~1 minute smoke run
+ *
+ * Needs the stack running (`npm run stack -- up`); it starts nothing and stops nothing.
+ * Results: bench/results/outbox-<timestamp>.json plus tables on stdout. See bench/README.md.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { check, testKafka } from '@trackops/testkit/helpers';
+import pg from 'pg';
+import { Cleanup } from '../lib/cleanup.js';
+import { runDrain } from './drain.js';
+import type { BenchContext } from './fixture.js';
+import { runLatency, type LatencyResult } from './latency.js';
+import {
+  drainRatios,
+  formatReport,
+  latencyRatios,
+  targets,
+  writeReport,
+  type OutboxBenchReport,
+} from './report.js';
+import { runRss } from './rss.js';
+
+const usage = `usage: bench:outbox [--quick] [--events N] [--batch-size N] [--latency-seconds S]
+       [--latency-rate N] [--warmup-seconds S] [--rss-backlogs N,N] [--no-router-snapshot]
+       [--router-tuned-poll-ms MS] [--no-router-tuned] [--only drain,latency,rss]`;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      events: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      'latency-rate': { type: 'string' },
+      'warmup-seconds': { type: 'string' },
+      'rss-backlogs': { type: 'string' },
+      'no-router-snapshot': { type: 'boolean', default: false },
+      'router-tuned-poll-ms': { type: 'string' },
+      'no-router-tuned': { type: 'boolean', default: false },
+      only: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const int = (name: keyof typeof values, full: number, smoke: number): number => {
+    const raw = values[name];
+    const value = typeof raw === 'string' ? Number(raw) : quick ? smoke : full;
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`--${name} must be a positive integer (got ${String(raw)})\n${usage}`);
+    return value;
+  };
+  const scenarios = new Set((values.only ?? 'drain,latency,rss').split(','));
+  for (const scenario of scenarios)
+    if (!['drain', 'latency', 'rss'].includes(scenario))
+      throw new Error(`--only: unknown scenario "${scenario}"\n${usage}`);
+  const rssBacklogs = (values['rss-backlogs'] ?? (quick ? '1000,10000' : '10000,100000'))
+    .split(',')
+    .map(Number);
+  if (rssBacklogs.length < 2 || rssBacklogs.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`--rss-backlogs must list at least two positive integers\n${usage}`);
+  return {
+    quick,
+    scenarios,
+    events: int('events', 100_000, 10_000),
+    // The relay's default batch size; raw kafkajs sends the same number of records per call.
+    batchSize: int('batch-size', 500, 500),
+    latencySeconds: int('latency-seconds', 60, 10),
+    latencyRate: int('latency-rate', 1000, 1000),
+    warmupSeconds: int('warmup-seconds', 5, 2),
+    // 10 events per commit at 1,000/s is one commit every 10 ms.
+    perCommit: 10,
+    rssBacklogs,
+    routerSnapshot: !values['no-router-snapshot'],
+    routerTuned: !values['no-router-tuned'],
+    routerTunedPollMs: int('router-tuned-poll-ms', 10, 10),
+  };
+}
+
+async function machine(ctx: BenchContext): Promise<Record<string, string | number>> {
+  const client = new pg.Client({ connectionString: ctx.stack.DATABASE_URL });
+  await client.connect();
+  const postgres = (await client.query<{ server_version: string }>('show server_version')).rows[0]!
+    .server_version;
+  await client.end();
+  const connect = (await (await fetch(ctx.stack.CONNECT_URL)).json()) as { version: string };
+  const plugins = (await (
+    await fetch(`${ctx.stack.CONNECT_URL}/connector-plugins`)
+  ).json()) as Array<{
+    class: string;
+    version: string;
+  }>;
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres,
+    kafka: connect.version,
+    debezium:
+      plugins.find((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector')
+        ?.version ?? 'unknown',
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const stack = await check();
+  const kafka = testKafka(stack.KAFKA_BROKERS, 'trackops-bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const started = Date.now();
+  const ctx: BenchContext = {
+    stack,
+    kafka,
+    admin,
+    log: (message) =>
+      console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`),
+  };
+  const report: OutboxBenchReport = {
+    benchmark: 'outbox',
+    startedAt: new Date(started).toISOString(),
+    finishedAt: '',
+    command: `bench:outbox ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: await machine(ctx),
+    options: { ...options, scenarios: [...options.scenarios] },
+    targets: [],
+    notes: [
+      'Each system ran once, one after the other, on its own database and 3-partition topics.',
+      'Drain: relay and raw kafkajs use the same producer settings (idempotent, maxInFlightRequests 1, acks -1) and records per sendBatch.',
+      'Drain: the router is timed on its streaming path (registered with no_data, slot active, backlog committed in one transaction, clock from commit), the path it relays on in production; router-snapshot (snapshot.mode=initial on the filled table) includes connector start.',
+      'Latency: relay in its own process with default options (LISTEN/NOTIFY wake-ups, pollIntervalMs 1000); router with the defaults debeziumOutboxConnector sets (Debezium poll.interval.ms 500, max.batch.size 2048); router-tuned is the same connector with poll.interval.ms lowered (see options.routerTunedPollMs).',
+      'PostgreSQL of the local stack runs with fsync=off: commits are cheaper than on a durable server.',
+    ],
+  };
+
+  const interrupted = (signal: NodeJS.Signals): void => {
+    console.error(`\n${signal}: cleaning up…`);
+    void Cleanup.runPending().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    if (options.scenarios.has('drain')) {
+      const drain = await runDrain(ctx, options);
+      report.drain = { ...drain, ratios: drainRatios(drain.results) };
+    }
+    if (options.scenarios.has('latency')) {
+      const results: LatencyResult[] = [];
+      const systems: Array<LatencyResult['system']> = [
+        'relay',
+        'router',
+        ...(options.routerTuned ? ['router-tuned' as const] : []),
+      ];
+      for (const system of systems)
+        results.push(
+          await runLatency(ctx, system, {
+            ratePerSecond: options.latencyRate,
+            seconds: options.latencySeconds,
+            warmupSeconds: options.warmupSeconds,
+            perCommit: options.perCommit,
+            batchSize: options.batchSize,
+            tunedPollMs: options.routerTunedPollMs,
+          }),
+        );
+      report.latency = { results, ratios: latencyRatios(results) };
+    }
+    if (options.scenarios.has('rss'))
+      report.rss = await runRss(ctx, {
+        backlogs: options.rssBacklogs,
+        batchSize: options.batchSize,
+      });
+  } finally {
+    await Cleanup.runPending();
+    await admin.disconnect();
+  }
+  report.finishedAt = new Date().toISOString();
+  report.targets = targets(report);
+  const file = writeReport(report);
+  console.log(formatReport(report));
+  console.log(`\nresults: ${file}`);
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exitCode = 1;
+});
