@@ -20,13 +20,15 @@ export interface OutboxRow {
  * The next rows the relay may publish, in `seq` order: unpublished, live, not waiting out a
  * backoff, and with no earlier row of their aggregate that is waiting out a backoff — or, when
  * `deadBlocks`, that is dead. (An earlier row that is itself eligible sorts first and rides in
- * the same batch, so it does not hold the later one back.)
+ * the same batch, so it does not hold the later one back.) `afterSeq` continues after the
+ * previous batch of the same transaction, whose rows are not marked yet.
  */
 export async function eligibleRows(
   db: Queryable,
   names: OutboxNames,
   limit: number,
   deadBlocks: boolean,
+  afterSeq = '0',
 ): Promise<OutboxRow[]> {
   const t = names.qualified;
   const { rows } = await db.query<Record<string, unknown>>(
@@ -41,9 +43,10 @@ export async function eligibleRows(
              and b.seq < o.seq and b.published_at is null and b.attempts > 0
              and ((b.dead_at is null and b.next_attempt_at > now()) or (b.dead_at is not null and $2))
         )
+        and o.seq > $3::bigint
       order by o.seq
       limit $1`,
-    [limit, deadBlocks],
+    [limit, deadBlocks, afterSeq],
   );
   return rows as unknown as OutboxRow[];
 }

@@ -67,15 +67,16 @@ function topicMessages(items: readonly Routed[]): Array<{ topic: string; message
  * `message.max.bytes`). A chunk that fails for a record-level reason is retried row by row
  * to find the culprit; once a row of an aggregate fails, that aggregate's later rows are held
  * back (left untouched), so nothing of an aggregate is published before an earlier event.
+ * `blocked` carries those aggregates from one call to the next within a relay cycle.
  */
 export async function publishRows(
   producer: Producer,
   rows: readonly OutboxRow[],
   route: Route,
   maxBatchBytes: number,
+  blocked: Set<string> = new Set(),
 ): Promise<PublishOutcome> {
   const outcome: PublishOutcome = { published: [], failed: [] };
-  const blocked = new Set<string>();
   const fail = (row: OutboxRow, error: Error): void => {
     outcome.failed.push({ row, error });
     blocked.add(aggregateOf(row));

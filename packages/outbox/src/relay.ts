@@ -10,7 +10,13 @@ import {
 } from '@trackops/core';
 import type { Producer } from 'kafkajs';
 import { z } from 'zod';
-import { deletePublished, eligibleRows, markFailed, markPublished } from './claim.js';
+import {
+  deletePublished,
+  eligibleRows,
+  markFailed,
+  markPublished,
+  type OutboxRow,
+} from './claim.js';
 import { OutboxError } from './errors.js';
 import { publishRows } from './publish.js';
 import { routeSchema } from './routing.js';
@@ -40,6 +46,12 @@ export const relayOptionsSchema = z
     route: routeSchema.prefault({}),
     /** Rows per batch. @defaultValue 500 */
     batchSize: z.int().min(1).max(10_000).default(500),
+    /**
+     * Batches per transaction (a "cycle"): sends overlap the marking and selecting of the
+     * neighbouring batches within a cycle. A crash republishes at most one cycle.
+     * @defaultValue 10
+     */
+    batchesPerCycle: z.int().min(1).max(1000).default(10),
     /**
      * Upper bound of one produce request's payload; keep it under the broker's
      * `message.max.bytes`. @defaultValue 921600 (900 KiB)
@@ -112,18 +124,18 @@ export interface RelayEvents {
 /** What one {@link OutboxRelay.runBatch} did. */
 export type BatchResult =
   | { kind: 'not-leader' }
-  | { kind: 'done'; published: number; failed: number; selected: number }
+  | { kind: 'done'; published: number; failed: number; selected: number; more: boolean }
   | { kind: 'aborted'; published: number; error: Error };
 
 /**
  * Publishes outbox rows to Kafka, in order per aggregate, at least once.
  *
- * **Ordering and several relays.** Each batch runs in one transaction that first takes a
- * transaction-scoped advisory lock of the table: select rows, publish, mark them published,
- * commit. At most one batch of a table is in flight across all relay processes, and a batch
- * is marked before the next one can start — so any number of relays may run (for
- * availability), and when one dies mid-batch PostgreSQL ends its transaction and releases the
- * lock at once; the next relay republishes that batch (duplicates, never gaps or reordering).
+ * **Ordering and several relays.** Each cycle of batches runs in one transaction that first
+ * takes a transaction-scoped advisory lock of the table: select rows, publish, mark them
+ * published, commit. At most one cycle of a table is in flight across all relay processes,
+ * and it is committed before the next can start — so any number of relays may run (for
+ * availability), and when one dies mid-cycle PostgreSQL ends its transaction and releases the
+ * lock at once; the next relay republishes that cycle (duplicates, never gaps or reordering).
  *
  * **Guarantees.** At least once: a row is marked published only after the broker
  * acknowledged it (acks=all, idempotent producer, one request in flight). Per aggregate and
@@ -235,8 +247,9 @@ export class OutboxRelay {
   }
 
   /**
-   * Runs one batch now (the loop calls this; operators and tests may too while the relay is
-   * started).
+   * Runs one cycle now — up to `batchesPerCycle` batches in one transaction under the table's
+   * relay lock (the loop calls this; operators and tests may too while the relay is started).
+   * `more` says the last batch was full, so rows are probably waiting.
    */
   async runBatch(): Promise<BatchResult> {
     const producer = this.producer;
@@ -245,6 +258,8 @@ export class OutboxRelay {
         code: 'OUTBOX_NOT_STARTED',
         message: 'start() the relay before running a batch',
       });
+    const { batchSize, batchesPerCycle, route, maxBatchBytes } = this.options;
+    const deadBlocks = this.options.onDeadEvent === 'block';
     const client = await this.options.pool.connect();
     let broken: Error | undefined;
     try {
@@ -257,56 +272,49 @@ export class OutboxRelay {
         await client.query('rollback');
         return { kind: 'not-leader' };
       }
-      const started = Date.now();
-      const selected = await eligibleRows(
-        client,
-        this.names,
-        this.options.batchSize,
-        this.options.onDeadEvent === 'block',
-      );
-      const outcome = await publishRows(
-        producer,
-        selected,
-        this.options.route,
-        this.options.maxBatchBytes,
-      );
-      await markPublished(client, this.names, outcome.published);
-      for (const { row, error } of outcome.failed) {
-        const delayMs = backoffDelay(this.options.backoff, row.attempts + 1);
-        const dead = await markFailed(client, this.names, {
-          id: row.id,
-          error: error.message,
-          delayMs,
-          maxAttempts: this.options.maxAttempts,
-        });
-        this.logger.warn(
-          { id: row.id, aggregateId: row.aggregateid, type: row.type, err: error, dead },
-          'outbox event failed',
-        );
-        this.events.emit('relay:event:failed', () => ({
-          id: row.id,
-          aggregateType: row.aggregatetype,
-          aggregateId: row.aggregateid,
-          type: row.type,
-          error,
-          dead,
-        }));
+      // A cycle is up to `batchesPerCycle` batches in this one transaction. Each batch's send
+      // overlaps the previous batch's mark and the next batch's select (PostgreSQL and Kafka
+      // work at the same time); sends stay strictly sequential, so order is as before. The
+      // marks commit together at the end: a crash republishes the whole cycle.
+      const blocked = new Set<string>();
+      const published: Array<{ count: number; durationMs: number }> = [];
+      let unmarked: string[] = [];
+      let failed = 0;
+      let selected = 0;
+      let aborted: Error | undefined;
+      let batch = await eligibleRows(client, this.names, batchSize, deadBlocks);
+      let more = batch.length === batchSize;
+      for (let index = 0; batch.length > 0; index++) {
+        const started = Date.now();
+        selected += batch.length;
+        const last = batch[batch.length - 1]!;
+        const continues = index + 1 < batchesPerCycle && more && this.running;
+        const [outcome, , next] = await Promise.all([
+          publishRows(producer, batch, route, maxBatchBytes, blocked),
+          markPublished(client, this.names, unmarked),
+          continues
+            ? eligibleRows(client, this.names, batchSize, deadBlocks, last.seq)
+            : Promise.resolve([]),
+        ]);
+        unmarked = outcome.published;
+        failed += outcome.failed.length;
+        await this.recordFailures(client, outcome.failed);
+        published.push({ count: outcome.published.length, durationMs: Date.now() - started });
+        if (outcome.aborted) {
+          aborted = outcome.aborted;
+          break;
+        }
+        more = next.length === batchSize;
+        batch = next;
       }
+      await markPublished(client, this.names, unmarked);
       await client.query('commit');
-      if (outcome.published.length > 0) {
-        this.events.emit('relay:batch:published', () => ({
-          count: outcome.published.length,
-          durationMs: Date.now() - started,
-        }));
+      for (const batchStats of published) {
+        if (batchStats.count > 0) this.events.emit('relay:batch:published', batchStats);
       }
-      if (outcome.aborted)
-        return { kind: 'aborted', published: outcome.published.length, error: outcome.aborted };
-      return {
-        kind: 'done',
-        published: outcome.published.length,
-        failed: outcome.failed.length,
-        selected: selected.length,
-      };
+      const count = published.reduce((sum, batchStats) => sum + batchStats.count, 0);
+      if (aborted) return { kind: 'aborted', published: count, error: aborted };
+      return { kind: 'done', published: count, failed, selected, more: more && !aborted };
     } catch (error) {
       broken = error as Error;
       await client.query('rollback').catch(() => undefined);
@@ -314,6 +322,34 @@ export class OutboxRelay {
     } finally {
       // A connection that failed mid-transaction is discarded rather than reused.
       client.release(broken);
+    }
+  }
+
+  /** Charges each row-level failure to its row (backoff or dead) and reports it. */
+  private async recordFailures(
+    client: PooledConnection,
+    failures: ReadonlyArray<{ row: OutboxRow; error: Error }>,
+  ): Promise<void> {
+    for (const { row, error } of failures) {
+      const delayMs = backoffDelay(this.options.backoff, row.attempts + 1);
+      const dead = await markFailed(client, this.names, {
+        id: row.id,
+        error: error.message,
+        delayMs,
+        maxAttempts: this.options.maxAttempts,
+      });
+      this.logger.warn(
+        { id: row.id, aggregateId: row.aggregateid, type: row.type, err: error, dead },
+        'outbox event failed',
+      );
+      this.events.emit('relay:event:failed', () => ({
+        id: row.id,
+        aggregateType: row.aggregatetype,
+        aggregateId: row.aggregateid,
+        type: row.type,
+        error,
+        dead,
+      }));
     }
   }
 
@@ -333,7 +369,7 @@ export class OutboxRelay {
         continue;
       }
       this.consecutiveFailures = 0;
-      if (result.kind === 'done' && result.selected === this.options.batchSize) continue;
+      if (result.kind === 'done' && result.more) continue;
       await this.cleanupIfDue();
       await this.idle(this.options.pollIntervalMs);
     }

@@ -25,6 +25,7 @@ const crashAfter = Number(process.env['CRASH_AFTER_BATCHES'] ?? 0);
 let batches = 0;
 // The relay only calls producer(); wrapping it lets the process die at an exact point.
 const crashingKafka = {
+  consumer: kafka.consumer.bind(kafka),
   producer: (config?: ProducerConfig): Producer => {
     const producer = kafka.producer(config);
     const sendBatch = producer.sendBatch.bind(producer);
