@@ -1,0 +1,191 @@
+/**
+ * The schema-driven path: with `schemas.enable=true` every key and value carries its Kafka
+ * Connect schema, which names the logical type of each column (and a Decimal's scale), so the
+ * decoder converts without any declaration.
+ */
+import { invalid, type Path } from './errors.js';
+import { isJsonObject, type JsonValue } from './json.js';
+import * as logical from './logicalTypes.js';
+import {
+  UNAVAILABLE,
+  isArrayPlaceholder,
+  isBytesPlaceholder,
+  isTextPlaceholder,
+} from './markers.js';
+
+/** A Kafka Connect schema as JsonConverter writes it next to the payload. @internal */
+export interface ConnectSchema {
+  readonly type: string;
+  readonly optional?: boolean;
+  readonly name?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly fields?: readonly ConnectField[];
+  readonly items?: ConnectSchema;
+  readonly keys?: ConnectSchema;
+  readonly values?: ConnectSchema;
+  readonly field?: string;
+}
+
+/** A field of a Connect `struct` schema. @internal */
+export interface ConnectField extends ConnectSchema {
+  readonly field: string;
+}
+
+/** Checks the parts of a schema the decoder relies on. @internal */
+export function asConnectSchema(raw: unknown, path: Path): ConnectSchema {
+  if (!isJsonObject(raw) || typeof raw['type'] !== 'string') {
+    return invalid(path, 'a Connect schema { type, … }', raw);
+  }
+  if (raw['type'] === 'struct') {
+    const fields = raw['fields'];
+    if (!Array.isArray(fields))
+      return invalid({ parent: path, segment: 'fields' }, 'an array', fields);
+    fields.forEach((field, index) => {
+      const at: Path = { parent: { parent: path, segment: 'fields' }, segment: index };
+      asConnectSchema(field, at);
+      if (typeof (field as Record<string, unknown>)['field'] !== 'string') {
+        invalid(
+          { parent: at, segment: 'field' },
+          'a field name',
+          (field as Record<string, unknown>)['field'],
+        );
+      }
+    });
+  }
+  return raw as unknown as ConnectSchema;
+}
+
+/** The field of a struct schema named `name`, if any. @internal */
+export function fieldOf(schema: ConnectSchema, name: string): ConnectField | undefined {
+  return schema.fields?.find((field) => field.field === name);
+}
+
+/**
+ * Converts a payload value by its Connect schema: logical types to their JavaScript values,
+ * int64 to bigint, TOAST placeholders to {@link UNAVAILABLE}. @internal
+ */
+export function fromConnect(
+  raw: JsonValue | undefined,
+  schema: ConnectSchema,
+  path: Path,
+): unknown {
+  if (raw === null || raw === undefined) {
+    // Optional fields may be null; Debezium also writes null for values it cannot represent
+    // (a numeric NaN in precise mode). A missing required field is malformed.
+    if (raw === undefined && !schema.optional) return invalid(path, `a ${schema.type} value`, raw);
+    return null;
+  }
+  const name = schema.name;
+  if (name !== undefined) {
+    const converted = fromLogical(raw, schema, name, path);
+    if (converted !== notLogical) return converted;
+  }
+  switch (schema.type) {
+    case 'int8':
+    case 'int16':
+    case 'int32':
+      return logical.toInt(raw, path);
+    case 'int64':
+      return logical.toBigInt(raw, path);
+    case 'float':
+    case 'float32':
+    case 'double':
+    case 'float64':
+      return logical.toFloat(raw, path);
+    case 'boolean':
+      return logical.toBoolean(raw, path);
+    case 'string':
+      return isTextPlaceholder(raw) ? UNAVAILABLE : logical.toText(raw, path);
+    case 'bytes':
+      return isBytesPlaceholder(raw) ? UNAVAILABLE : logical.toBytes(raw, path);
+    case 'array': {
+      if (isArrayPlaceholder(raw)) return UNAVAILABLE;
+      if (!Array.isArray(raw)) return invalid(path, 'an array', raw);
+      const items = schema.items;
+      if (items === undefined) return invalid(path, 'an array schema with items', schema);
+      return raw.map((item, index) => fromConnect(item, items, { parent: path, segment: index }));
+    }
+    case 'struct':
+      return fromStruct(raw, schema, path);
+    case 'map':
+      return fromMap(raw, schema, path);
+    default:
+      return invalid(path, 'a known Connect schema type', schema.type);
+  }
+}
+
+/** A struct payload: every field of the schema, converted. @internal */
+export function fromStruct(
+  raw: JsonValue,
+  schema: ConnectSchema,
+  path: Path,
+): Record<string, unknown> {
+  if (!isJsonObject(raw)) return invalid(path, 'an object', raw);
+  const row: Record<string, unknown> = {};
+  for (const field of schema.fields ?? []) {
+    row[field.field] = fromConnect(raw[field.field], field, { parent: path, segment: field.field });
+  }
+  return row;
+}
+
+function fromMap(raw: JsonValue, schema: ConnectSchema, path: Path): unknown {
+  const values = schema.values;
+  if (values === undefined) return invalid(path, 'a map schema with values', schema);
+  // JsonConverter writes string-keyed maps as objects (hstore with hstore.handling.mode=map).
+  if (isJsonObject(raw)) {
+    return Object.fromEntries(
+      Object.entries(raw).map(([key, value]) => [
+        key,
+        fromConnect(value, values, { parent: path, segment: key }),
+      ]),
+    );
+  }
+  return invalid(path, 'an object (string-keyed map)', raw);
+}
+
+const notLogical = Symbol('not a logical type');
+
+function fromLogical(raw: JsonValue, schema: ConnectSchema, name: string, path: Path): unknown {
+  switch (name) {
+    case logical.logicalNames.decimal: {
+      if (isBytesPlaceholder(raw)) return UNAVAILABLE;
+      const scale = Number(schema.parameters?.['scale']);
+      if (!Number.isInteger(scale))
+        return invalid(path, 'a Decimal schema with parameters.scale', schema.parameters);
+      return logical.toDecimal(raw, path, scale);
+    }
+    case logical.logicalNames.variableScaleDecimal:
+      return logical.toVariableScaleDecimal(raw, path);
+    case logical.logicalNames.date:
+    case logical.logicalNames.connectDate:
+      return logical.toDate(raw, path);
+    case logical.logicalNames.time:
+    case logical.logicalNames.connectTime:
+      return logical.toTimeOfDay(raw, path, 'ms');
+    case logical.logicalNames.microTime:
+      return logical.toTimeOfDay(raw, path, 'us');
+    case logical.logicalNames.nanoTime:
+      return logical.toTimeOfDay(raw, path, 'ns');
+    case logical.logicalNames.timestamp:
+    case logical.logicalNames.connectTimestamp:
+      return logical.toTimestamp(raw, path, 'ms');
+    case logical.logicalNames.microTimestamp:
+      return logical.toTimestamp(raw, path, 'us');
+    case logical.logicalNames.nanoTimestamp:
+      return logical.toTimestamp(raw, path, 'ns');
+    case logical.logicalNames.microDuration:
+      return logical.toMicroDuration(raw, path);
+    case logical.logicalNames.json:
+      return isTextPlaceholder(raw) ? UNAVAILABLE : logical.toJson(raw, path);
+    case logical.logicalNames.uuid:
+      return logical.toUuid(raw, path);
+    case logical.logicalNames.enum: {
+      const allowed = schema.parameters?.['allowed'];
+      return logical.toEnum(raw, path, allowed === undefined ? undefined : allowed.split(','));
+    }
+    default:
+      // ZonedTimestamp and ZonedTime are kept as Debezium's text (UTC, `Z`); unknown logical
+      // names fall back to their Connect type.
+      return notLogical;
+  }
+}

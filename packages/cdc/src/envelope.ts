@@ -1,0 +1,181 @@
+/**
+ * The Debezium envelope (`before`, `after`, `source`, `op`, `transaction`, `ts_*`) and the
+ * logical decoding message, once the decoder knows a value is one.
+ */
+import { asConnectSchema, fieldOf, fromStruct, type ConnectSchema } from './connectSchema.js';
+import { child, invalid, type Path } from './errors.js';
+import type { ChangeEvent, MessageEvent, RecordHeaders, UntypedRow } from './events.js';
+import { isJsonObject, type JsonValue } from './json.js';
+import { toBytes } from './logicalTypes.js';
+import { UNAVAILABLE, isArrayPlaceholder, isTextPlaceholder } from './markers.js';
+import {
+  decodeSource,
+  decodeTransactionBlock,
+  numberAt,
+  objectAt,
+  optionalBigIntAt,
+  optionalNumberAt,
+} from './source.js';
+
+/** Turns row images and keys into values: a declared table, or the generic conversion. @internal */
+export interface RowCodec<Row, Key> {
+  readonly row: (raw: JsonValue, path: Path, schema: ConnectSchema | undefined) => Row;
+  readonly key: (raw: JsonValue, path: Path, schema: ConnectSchema | undefined) => Key;
+}
+
+/**
+ * Without a declaration or a schema only the TOAST placeholder can be recognised; everything
+ * else stays as parsed (integers beyond 2^53 as bigint, base64 and epoch counts as they are).
+ */
+function generic(raw: JsonValue, path: Path, schema: ConnectSchema | undefined): UntypedRow {
+  if (schema !== undefined) return fromStruct(raw, schema, path);
+  if (!isJsonObject(raw)) return invalid(path, 'a row (an object)', raw);
+  const row: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    row[name] = isTextPlaceholder(value) || isArrayPlaceholder(value) ? UNAVAILABLE : value;
+  }
+  return row;
+}
+
+/** The codec for records decoded without a table. @internal */
+export const untyped: RowCodec<UntypedRow, UntypedRow> = { row: generic, key: generic };
+
+/** A parsed key or value: its payload, and its Connect schema with `schemas.enable=true`. @internal */
+export interface Payload {
+  readonly payload: JsonValue;
+  readonly schema: ConnectSchema | undefined;
+  /** The path of the payload: `value.payload` with a schema, else `value`. */
+  readonly path: Path;
+}
+
+/**
+ * Recognises JsonConverter's `{"schema": …, "payload": …}` (`schemas.enable=true`). A row with
+ * exactly the columns `schema` and `payload` would look the same; Debezium's schema always has
+ * a string `type`, which such a row is unlikely to. @internal
+ */
+export function unwrapSchema(parsed: JsonValue, path: Path): Payload {
+  if (isJsonObject(parsed) && 'schema' in parsed && 'payload' in parsed) {
+    const keys = Object.keys(parsed);
+    const schema = parsed['schema'];
+    if (keys.length === 2 && isJsonObject(schema) && typeof schema['type'] === 'string') {
+      return {
+        payload: parsed['payload']!,
+        schema: asConnectSchema(schema, child(path, 'schema')),
+        path: child(path, 'payload'),
+      };
+    }
+  }
+  return { payload: parsed, schema: undefined, path };
+}
+
+const changeOps = 'c, u, d, r, t, m';
+
+/** What the envelope decoder needs besides the value. @internal */
+export interface EnvelopeContext<Row, Key> {
+  readonly topic: string | undefined;
+  readonly key: Key | null;
+  readonly headers: RecordHeaders;
+  readonly oldKey: Key | undefined;
+  readonly newKey: Key | undefined;
+  readonly codec: RowCodec<Row, Key>;
+}
+
+/** Decodes a change event or a message from an envelope value. @internal */
+export function decodeEnvelope<Row, Key>(
+  value: Payload,
+  context: EnvelopeContext<Row, Key>,
+): ChangeEvent<Row, Key> | MessageEvent {
+  const path = value.path;
+  const envelope = objectAt(value.payload, path, 'a Debezium envelope (an object)');
+  const rawOp = envelope['op'];
+  if (typeof rawOp !== 'string')
+    return invalid(child(path, 'op'), `an op, one of ${changeOps}`, rawOp);
+  const op = rawOp;
+  if (op === 'm') return decodeMessage(envelope, value.schema, path, context);
+  const source = decodeSource(envelope['source'], child(path, 'source'));
+  const base = {
+    kind: 'change' as const,
+    topic: context.topic,
+    key: context.key,
+    source,
+    transaction: decodeTransactionBlock(envelope['transaction'], child(path, 'transaction')),
+    tsMs: numberAt(envelope, 'ts_ms', path),
+    tsUs: optionalNumberAt(envelope, 'ts_us', path),
+    tsNs: optionalBigIntAt(envelope, 'ts_ns', path),
+    headers: context.headers,
+  };
+  const image = (name: 'before' | 'after', required: boolean): Row | null => {
+    const raw = envelope[name];
+    const at = child(path, name);
+    if (raw === null || raw === undefined) {
+      return required ? invalid(at, `the row ${name} the change (op ${op})`, raw) : null;
+    }
+    const schema = value.schema === undefined ? undefined : fieldOf(value.schema, name);
+    return context.codec.row(raw, at, schema);
+  };
+  const none = (name: 'before' | 'after'): null => {
+    const raw = envelope[name];
+    return raw === null || raw === undefined
+      ? null
+      : invalid(child(path, name), `null for op ${op}`, raw);
+  };
+  switch (op) {
+    case 'r':
+      return { ...base, op, before: none('before'), after: image('after', true)! };
+    case 'c':
+      // Under REPLICA IDENTITY FULL Debezium still sends no before for an insert.
+      return {
+        ...base,
+        op,
+        before: none('before'),
+        after: image('after', true)!,
+        oldKey: context.oldKey,
+      };
+    case 'u':
+      return { ...base, op, before: image('before', false), after: image('after', true)! };
+    case 'd':
+      return {
+        ...base,
+        op,
+        before: image('before', true)!,
+        after: none('after'),
+        newKey: context.newKey,
+      };
+    case 't':
+      return { ...base, op, before: none('before'), after: none('after') };
+    default:
+      return invalid(child(path, 'op'), `an op, one of ${changeOps}`, op);
+  }
+}
+
+function decodeMessage<Row, Key>(
+  envelope: { [key: string]: JsonValue },
+  _schema: ConnectSchema | undefined,
+  path: Path,
+  context: EnvelopeContext<Row, Key>,
+): MessageEvent {
+  const source = decodeSource(envelope['source'], child(path, 'source'));
+  const messagePath = child(path, 'message');
+  const message = objectAt(envelope['message'], messagePath, 'the message block (an object)');
+  const prefix = message['prefix'] ?? null;
+  if (prefix !== null && typeof prefix !== 'string') {
+    invalid(child(messagePath, 'prefix'), 'a string or null', prefix);
+  }
+  const content = message['content'];
+  return {
+    kind: 'message',
+    op: 'm',
+    topic: context.topic,
+    prefix: prefix,
+    // content is bytea: base64, or null for an empty message written without content.
+    content:
+      content === null || content === undefined
+        ? new Uint8Array(0)
+        : toBytes(content, child(messagePath, 'content')),
+    transactional: source.txId !== null,
+    source,
+    transaction: decodeTransactionBlock(envelope['transaction'], child(path, 'transaction')),
+    tsMs: numberAt(envelope, 'ts_ms', path),
+    headers: context.headers,
+  };
+}
