@@ -30,7 +30,10 @@ const usage = `usage: bench:outbox [--quick] [--events N] [--batch-size N] [--la
        [--router-tuned-poll-ms MS] [--no-router-tuned] [--only drain,latency,rss]`;
 
 function parseOptions() {
+  // `pnpm … bench:outbox -- --quick` hands the script a literal `--` first.
+  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
   const { values } = parseArgs({
+    args,
     options: {
       quick: { type: 'boolean', default: false },
       events: { type: 'string' },

@@ -283,12 +283,14 @@ export class OutboxRelay {
       let selected = 0;
       let aborted: Error | undefined;
       let batch = await eligibleRows(client, this.names, batchSize, deadBlocks);
-      let more = batch.length === batchSize;
+      // Whether rows are probably still waiting when the cycle ends: the loop reruns at once.
+      let more = false;
       for (let index = 0; batch.length > 0; index++) {
         const started = Date.now();
         selected += batch.length;
         const last = batch[batch.length - 1]!;
-        const continues = index + 1 < batchesPerCycle && more && this.running;
+        const full = batch.length === batchSize;
+        const continues = index + 1 < batchesPerCycle && full && this.running;
         const [outcome, , next] = await Promise.all([
           publishRows(producer, batch, route, maxBatchBytes, blocked),
           markPublished(client, this.names, unmarked),
@@ -304,7 +306,7 @@ export class OutboxRelay {
           aborted = outcome.aborted;
           break;
         }
-        more = next.length === batchSize;
+        more = continues ? next.length > 0 : full;
         batch = next;
       }
       await markPublished(client, this.names, unmarked);
@@ -314,7 +316,7 @@ export class OutboxRelay {
       }
       const count = published.reduce((sum, batchStats) => sum + batchStats.count, 0);
       if (aborted) return { kind: 'aborted', published: count, error: aborted };
-      return { kind: 'done', published: count, failed, selected, more: more && !aborted };
+      return { kind: 'done', published: count, failed, selected, more };
     } catch (error) {
       broken = error as Error;
       await client.query('rollback').catch(() => undefined);
