@@ -18,7 +18,7 @@ import {
   type OutboxRow,
 } from './claim.js';
 import { OutboxError } from './errors.js';
-import { publishRows } from './publish.js';
+import { publishRows, type PublishOutcome } from './publish.js';
 import { routeSchema } from './routing.js';
 import { outboxNames, outboxTableSchema, type OutboxNames } from './table.js';
 
@@ -291,13 +291,20 @@ export class OutboxRelay {
         const last = batch[batch.length - 1]!;
         const full = batch.length === batchSize;
         const continues = index + 1 < batchesPerCycle && full && this.running;
-        const [outcome, , next] = await Promise.all([
+        // allSettled, not all: if PostgreSQL fails, the send in flight must still finish
+        // before the lock is given up, or it could land after the next relay's sends.
+        const [sent, marked, selectedNext] = await Promise.allSettled([
           publishRows(producer, batch, route, maxBatchBytes, blocked),
           markPublished(client, this.names, unmarked),
           continues
             ? eligibleRows(client, this.names, batchSize, deadBlocks, last.seq)
             : Promise.resolve([]),
         ]);
+        for (const result of [sent, marked, selectedNext]) {
+          if (result.status === 'rejected') throw result.reason;
+        }
+        const outcome = (sent as PromiseFulfilledResult<PublishOutcome>).value;
+        const next = (selectedNext as PromiseFulfilledResult<OutboxRow[]>).value;
         unmarked = outcome.published;
         failed += outcome.failed.length;
         await this.recordFailures(client, outcome.failed);
