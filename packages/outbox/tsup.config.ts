@@ -1,19 +1,12 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.shared.js';
 
 // The library: ESM (`*.js`) + CommonJS (`*.cjs`) + declarations for both (`*.d.ts`,
 // `*.d.cts`) of each entry point, matching the `exports` map in package.json.
 // The CLI (`bin.js`, the package's `bin`): ESM only, no declarations — nothing imports it.
 // Both builds write to dist/ at the same time, so the library's clean spares the CLI's files.
 export default defineConfig([
-  {
-    entry: ['src/index.ts', 'src/prometheus.ts'],
-    format: ['esm', 'cjs'],
-    target: 'node20',
-    platform: 'node',
-    dts: true,
-    sourcemap: true,
-    clean: ['!bin.js', '!bin.js.map'],
-  },
+  libraryBuild(['src/index.ts', 'src/prometheus.ts'], { clean: ['!bin.js', '!bin.js.map'] }),
   {
     entry: ['src/bin.ts'],
     format: ['esm'],

@@ -1,0 +1,18 @@
+import type { Options } from 'tsup';
+
+/**
+ * The build every public package shares: ESM (`*.js`) + CommonJS (`*.cjs`) + declarations for
+ * both (`*.d.ts`, `*.d.cts`) of each entry, matching the `exports` maps, for Node 20.
+ */
+export function libraryBuild(entry: string[], overrides: Options = {}): Options {
+  return {
+    entry,
+    format: ['esm', 'cjs'],
+    target: 'node20',
+    platform: 'node',
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    ...overrides,
+  };
+}
