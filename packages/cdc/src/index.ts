@@ -80,3 +80,70 @@ export {
   type DebeziumDecodeErrorOptions,
 } from './errors.js';
 export { decodeOutboxRecord, type OutboxRouterEvent } from './outbox.js';
+export {
+  createConnectClient,
+  connectClientOptionsSchema,
+  type ConnectClient,
+  type ConnectClientOptions,
+  type ConnectorConfig,
+  type ConnectorDefinition,
+  type ConnectorState,
+  type ConnectorUnitStatus,
+  type TaskStatus,
+  type ConnectorStatus,
+  type TaskInfo,
+  type ConnectorInfo,
+  type ConnectorPlugin,
+  type ConfigFieldValidation,
+  type ConfigValidation,
+  type RestartOptions,
+} from './connectClient.js';
+export {
+  ConnectError,
+  type ConnectErrorCode,
+  type ConnectErrorOptions,
+  type ConnectFieldError,
+} from './connectError.js';
+export {
+  ensureConnector,
+  ensureConnectorOptionsSchema,
+  deleteConnector,
+  type EnsureConnectorOptions,
+  type EnsureConnectorResult,
+  type DeleteConnectorOptions,
+} from './ensureConnector.js';
+export {
+  postgresConnectorConfig,
+  postgresConnectorOptionsSchema,
+  type PostgresConnectorOptions,
+} from './connectorConfig.js';
+export {
+  slotLag,
+  waitForActiveSlot,
+  type SlotLag,
+  type SlotLagOptions,
+  type WaitForSlotOptions,
+} from './slots.js';
+export {
+  createCdcConsumer,
+  tableHandler,
+  cdcConsumerOptionsSchema,
+  CdcConsumer,
+  type CdcConsumerOptions,
+  type CdcConsumerEvents,
+  type CdcHandler,
+  type CdcTableHandler,
+  type CdcMessageContext,
+} from './consumer.js';
+export { consumerLag, type ConsumerLag, type PartitionLag } from './consumerLag.js';
+export {
+  replayDeadLetters,
+  replayHeaders,
+  replayedFromHeader,
+  replayDeadLettersOptionsSchema,
+  type ReplayDeadLettersOptions,
+  type DeadLetterRecord,
+  type ReplayedRecord,
+  type ReplayResult,
+} from './dlqReplay.js';
+export type { KafkaClient, KafkaAdmin, KafkaHeaders } from './kafkaTypes.js';
