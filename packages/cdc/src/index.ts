@@ -146,4 +146,4 @@ export {
   type ReplayedRecord,
   type ReplayResult,
 } from './dlqReplay.js';
-export type { KafkaClient, KafkaAdmin, KafkaHeaders } from './kafkaTypes.js';
+export type { KafkaClient, KafkaAdmin, KafkaHeaders, KafkaConsumerConfig } from './kafkaTypes.js';
