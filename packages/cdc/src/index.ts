@@ -147,3 +147,13 @@ export {
   type ReplayResult,
 } from './dlqReplay.js';
 export type { KafkaClient, KafkaAdmin, KafkaHeaders, KafkaConsumerConfig } from './kafkaTypes.js';
+export {
+  generateTables,
+  renderTables,
+  readTables,
+  columnExpression,
+  CodegenError,
+  type GenerateTablesOptions,
+  type CatalogTable,
+  type CatalogColumn,
+} from './codegen.js';
