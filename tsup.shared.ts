@@ -16,3 +16,19 @@ export function libraryBuild(entry: string[], overrides: Options = {}): Options 
     ...overrides,
   };
 }
+
+/**
+ * A package's command-line entry (its `bin`): ESM only, no declarations — nothing imports it.
+ * It builds next to the library into dist/, so the library's clean must spare its files.
+ */
+export function cliBuild(entry: string): Options {
+  return {
+    entry: [entry],
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    dts: false,
+    sourcemap: true,
+    clean: false,
+  };
+}

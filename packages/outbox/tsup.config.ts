@@ -1,5 +1,5 @@
 import { defineConfig } from 'tsup';
-import { libraryBuild } from '../../tsup.shared.js';
+import { cliBuild, libraryBuild } from '../../tsup.shared.js';
 
 // The library: ESM (`*.js`) + CommonJS (`*.cjs`) + declarations for both (`*.d.ts`,
 // `*.d.cts`) of each entry point, matching the `exports` map in package.json.
@@ -7,13 +7,5 @@ import { libraryBuild } from '../../tsup.shared.js';
 // Both builds write to dist/ at the same time, so the library's clean spares the CLI's files.
 export default defineConfig([
   libraryBuild(['src/index.ts', 'src/prometheus.ts'], { clean: ['!bin.js', '!bin.js.map'] }),
-  {
-    entry: ['src/bin.ts'],
-    format: ['esm'],
-    target: 'node20',
-    platform: 'node',
-    dts: false,
-    sourcemap: true,
-    clean: false,
-  },
+  cliBuild('src/bin.ts'),
 ]);
