@@ -145,47 +145,63 @@ function fromMap(raw: JsonValue, schema: ConnectSchema, path: Path): unknown {
 
 const notLogical = Symbol('not a logical type');
 
-function fromLogical(raw: JsonValue, schema: ConnectSchema, name: string, path: Path): unknown {
-  switch (name) {
-    case logical.logicalNames.decimal: {
+type LogicalConverter = (raw: JsonValue, schema: ConnectSchema, path: Path) => unknown;
+
+const timeOfDay =
+  (unit: 'ms' | 'us' | 'ns'): LogicalConverter =>
+  (raw, _schema, path) =>
+    logical.toTimeOfDay(raw, path, unit);
+const timestamp =
+  (unit: 'ms' | 'us' | 'ns'): LogicalConverter =>
+  (raw, _schema, path) =>
+    logical.toTimestamp(raw, path, unit);
+const date: LogicalConverter = (raw, _schema, path) => logical.toDate(raw, path);
+
+// A Map rather than a switch: every field of every record asks, and a string-keyed Map
+// hashes the name once instead of comparing it with each 30–40 character logical name in turn.
+// ZonedTimestamp and ZonedTime are absent on purpose: they stay Debezium's text (UTC, `Z`);
+// so do unknown logical names, which fall back to their Connect type.
+const logicalConverters: ReadonlyMap<string, LogicalConverter> = new Map<string, LogicalConverter>([
+  [
+    logical.logicalNames.decimal,
+    (raw, schema, path) => {
       if (isBytesPlaceholder(raw)) return UNAVAILABLE;
       const scale = Number(schema.parameters?.['scale']);
       if (!Number.isInteger(scale))
         return invalid(path, 'a Decimal schema with parameters.scale', schema.parameters);
       return logical.toDecimal(raw, path, scale);
-    }
-    case logical.logicalNames.variableScaleDecimal:
-      return logical.toVariableScaleDecimal(raw, path);
-    case logical.logicalNames.date:
-    case logical.logicalNames.connectDate:
-      return logical.toDate(raw, path);
-    case logical.logicalNames.time:
-    case logical.logicalNames.connectTime:
-      return logical.toTimeOfDay(raw, path, 'ms');
-    case logical.logicalNames.microTime:
-      return logical.toTimeOfDay(raw, path, 'us');
-    case logical.logicalNames.nanoTime:
-      return logical.toTimeOfDay(raw, path, 'ns');
-    case logical.logicalNames.timestamp:
-    case logical.logicalNames.connectTimestamp:
-      return logical.toTimestamp(raw, path, 'ms');
-    case logical.logicalNames.microTimestamp:
-      return logical.toTimestamp(raw, path, 'us');
-    case logical.logicalNames.nanoTimestamp:
-      return logical.toTimestamp(raw, path, 'ns');
-    case logical.logicalNames.microDuration:
-      return logical.toMicroDuration(raw, path);
-    case logical.logicalNames.json:
-      return isTextPlaceholder(raw) ? UNAVAILABLE : logical.toJson(raw, path);
-    case logical.logicalNames.uuid:
-      return logical.toUuid(raw, path);
-    case logical.logicalNames.enum: {
+    },
+  ],
+  [
+    logical.logicalNames.variableScaleDecimal,
+    (raw, _schema, path) => logical.toVariableScaleDecimal(raw, path),
+  ],
+  [logical.logicalNames.date, date],
+  [logical.logicalNames.connectDate, date],
+  [logical.logicalNames.time, timeOfDay('ms')],
+  [logical.logicalNames.connectTime, timeOfDay('ms')],
+  [logical.logicalNames.microTime, timeOfDay('us')],
+  [logical.logicalNames.nanoTime, timeOfDay('ns')],
+  [logical.logicalNames.timestamp, timestamp('ms')],
+  [logical.logicalNames.connectTimestamp, timestamp('ms')],
+  [logical.logicalNames.microTimestamp, timestamp('us')],
+  [logical.logicalNames.nanoTimestamp, timestamp('ns')],
+  [logical.logicalNames.microDuration, (raw, _schema, path) => logical.toMicroDuration(raw, path)],
+  [
+    logical.logicalNames.json,
+    (raw, _schema, path) => (isTextPlaceholder(raw) ? UNAVAILABLE : logical.toJson(raw, path)),
+  ],
+  [logical.logicalNames.uuid, (raw, _schema, path) => logical.toUuid(raw, path)],
+  [
+    logical.logicalNames.enum,
+    (raw, schema, path) => {
       const allowed = schema.parameters?.['allowed'];
       return logical.toEnum(raw, path, allowed === undefined ? undefined : allowed.split(','));
-    }
-    default:
-      // ZonedTimestamp and ZonedTime are kept as Debezium's text (UTC, `Z`); unknown logical
-      // names fall back to their Connect type.
-      return notLogical;
-  }
+    },
+  ],
+]);
+
+function fromLogical(raw: JsonValue, schema: ConnectSchema, name: string, path: Path): unknown {
+  const convert = logicalConverters.get(name);
+  return convert === undefined ? notLogical : convert(raw, schema, path);
 }

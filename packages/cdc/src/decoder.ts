@@ -14,6 +14,7 @@ import type {
   DataCollectionCount,
   DecodedRecord,
   HeartbeatEvent,
+  RecordHeaders,
   TransactionEvent,
   UnwrappedEvent,
   UntypedRow,
@@ -147,6 +148,20 @@ function decodeKey<Row, Key>(key: Payload | null, codec: RowCodec<Row, Key>): Ke
   return codec.key(key.payload, key.path, key.schema);
 }
 
+/** The key Debezium puts in a `__debezium.oldkey` / `__debezium.newkey` header, if any. */
+function keyHeader<Row, Key>(
+  headers: RecordHeaders,
+  name: string,
+  codec: RowCodec<Row, Key>,
+): Key | undefined {
+  const text = headers[name];
+  if (text === undefined) return undefined;
+  const path: Path = child(headersPath, name);
+  return decodeKey(parsePart(text, path), codec) ?? undefined;
+}
+
+const headersPath = root('headers');
+
 function decodeWith<Row, Key>(
   record: KafkaRecordLike,
   options: ResolvedOptions,
@@ -160,13 +175,7 @@ function decodeWith<Row, Key>(
   if (topic?.startsWith(`${options.heartbeatTopicPrefix}.`) === true) {
     return decodeHeartbeat(topic, key, parsePart(valueText, valuePath));
   }
-  const keyHeader = (name: string): Key | undefined => {
-    const text = headers[name];
-    if (text === undefined) return undefined;
-    const path: Path = child(root('headers'), name);
-    return decodeKey(parsePart(text, path), codec) ?? undefined;
-  };
-  const newKey = keyHeader('__debezium.newkey');
+  const newKey = keyHeader(headers, '__debezium.newkey', codec);
   if (valueText === null) {
     return { kind: 'tombstone', topic, key: decodeKey(key, codec), newKey, headers };
   }
@@ -178,7 +187,7 @@ function decodeWith<Row, Key>(
     topic,
     key: decodeKey(key, codec),
     headers,
-    oldKey: keyHeader('__debezium.oldkey'),
+    oldKey: keyHeader(headers, '__debezium.oldkey', codec),
     newKey,
     codec,
   };
@@ -269,22 +278,31 @@ function decodeUnwrapped<Row, Key>(
   context: EnvelopeContext<Row, Key>,
   prefix: string,
 ): UnwrappedEvent<Row, Key> {
-  const base = {
-    kind: 'unwrapped' as const,
-    topic: context.topic,
-    key: context.key,
-    oldKey: context.oldKey,
-    newKey: context.newKey,
-    headers: context.headers,
-  };
   // Default delete.tombstone.handling.mode: the delete's value is JSON null (the text `null`).
-  if (value.payload === null) return { ...base, op: 'd', fields: {}, deleted: true, row: null };
+  if (value.payload === null) {
+    return {
+      kind: 'unwrapped',
+      topic: context.topic,
+      key: context.key,
+      oldKey: context.oldKey,
+      newKey: context.newKey,
+      headers: context.headers,
+      op: 'd',
+      fields: {},
+      deleted: true,
+      row: null,
+    };
+  }
   const raw = objectAt(value.payload, value.path, 'an unwrapped row (an object) or null');
   const fields: Record<string, unknown> = {};
   const columns: { [name: string]: JsonValue } = {};
-  for (const [name, item] of Object.entries(raw)) {
-    if (name.startsWith(prefix)) fields[name.slice(prefix.length)] = item;
-    else columns[name] = item;
+  let hasFields = false;
+  for (const name in raw) {
+    const item = raw[name]!;
+    if (name.startsWith(prefix)) {
+      fields[name.slice(prefix.length)] = item;
+      hasFields = true;
+    } else columns[name] = item;
   }
   const op = fields['op'];
   if (op !== undefined && !unwrappedOps.has(op)) {
@@ -294,13 +312,16 @@ function decodeUnwrapped<Row, Key>(
   if (deletedField !== undefined && deletedField !== 'true' && deletedField !== 'false') {
     invalid(child(value.path, `${prefix}deleted`), 'the string "true" or "false"', deletedField);
   }
-  if (value.schema !== undefined) {
-    // Convert the added fields by their schema too (e.g. __lsn as int64).
-    const converted = fromStruct(raw, value.schema, value.path);
-    for (const name of Object.keys(fields)) fields[name] = converted[`${prefix}${name}`];
-  }
-  for (const [name, item] of Object.entries(fields)) {
-    if (isTextPlaceholder(item) || isArrayPlaceholder(item)) fields[name] = UNAVAILABLE;
+  if (hasFields) {
+    if (value.schema !== undefined) {
+      // Convert the added fields by their schema too (e.g. __lsn as int64).
+      const converted = fromStruct(raw, value.schema, value.path);
+      for (const name in fields) fields[name] = converted[`${prefix}${name}`];
+    }
+    for (const name in fields) {
+      const item = fields[name];
+      if (isTextPlaceholder(item) || isArrayPlaceholder(item)) fields[name] = UNAVAILABLE;
+    }
   }
   // With a schema the row is converted from the full struct; the added fields are not columns.
   const row = context.codec.row(
@@ -308,12 +329,23 @@ function decodeUnwrapped<Row, Key>(
     value.path,
     value.schema,
   );
+  // Without a schema the untyped row is built from `columns`, which has no added fields.
   const rowWithoutFields =
-    context.codec === (untyped as unknown) ? stripFields(row as UntypedRow, prefix) : row;
-  const common = { ...base, op: op as 'c' | 'u' | 'd' | 'r' | undefined, fields };
-  return deletedField === 'true' || op === 'd'
-    ? { ...common, deleted: true, row: rowWithoutFields as Row }
-    : { ...common, deleted: false, row: rowWithoutFields as Row };
+    context.codec === (untyped as unknown) && value.schema !== undefined
+      ? stripFields(row as UntypedRow, prefix)
+      : row;
+  return {
+    kind: 'unwrapped',
+    topic: context.topic,
+    key: context.key,
+    oldKey: context.oldKey,
+    newKey: context.newKey,
+    headers: context.headers,
+    op: op as 'c' | 'u' | 'd' | 'r' | undefined,
+    fields,
+    deleted: deletedField === 'true' || op === 'd',
+    row: rowWithoutFields as Row,
+  };
 }
 
 function stripFields(row: UntypedRow, prefix: string): UntypedRow {

@@ -30,11 +30,21 @@ export interface RowCodec<Row, Key> {
 function generic(raw: JsonValue, path: Path, schema: ConnectSchema | undefined): UntypedRow {
   if (schema !== undefined) return fromStruct(raw, schema, path);
   if (!isJsonObject(raw)) return invalid(path, 'a row (an object)', raw);
-  const row: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    row[name] = isTextPlaceholder(value) || isArrayPlaceholder(value) ? UNAVAILABLE : value;
+  // The parsed object is fresh and ours: only placeholders change, so change them in place
+  // instead of copying every column.
+  for (const name in raw) {
+    const value = raw[name];
+    if (isTextPlaceholder(value) || isArrayPlaceholder(value)) {
+      // A column named `__proto__` is an own property of the parsed object: keep it one.
+      Object.defineProperty(raw, name, {
+        value: UNAVAILABLE,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
   }
-  return row;
+  return raw;
 }
 
 /** The codec for records decoded without a table. @internal */
@@ -93,59 +103,142 @@ export function decodeEnvelope<Row, Key>(
   const op = rawOp;
   if (op === 'm') return decodeMessage(envelope, value.schema, path, context);
   const source = decodeSource(envelope['source'], child(path, 'source'));
-  const base = {
-    kind: 'change' as const,
-    topic: context.topic,
-    key: context.key,
-    source,
-    transaction: decodeTransactionBlock(envelope['transaction'], child(path, 'transaction')),
-    tsMs: numberAt(envelope, 'ts_ms', path),
-    tsUs: optionalNumberAt(envelope, 'ts_us', path),
-    tsNs: optionalBigIntAt(envelope, 'ts_ns', path),
-    headers: context.headers,
-  };
-  const image = (name: 'before' | 'after', required: boolean): Row | null => {
-    const raw = envelope[name];
-    const at = child(path, name);
-    if (raw === null || raw === undefined) {
-      return required ? invalid(at, `the row ${name} the change (op ${op})`, raw) : null;
-    }
-    const schema = value.schema === undefined ? undefined : fieldOf(value.schema, name);
-    return context.codec.row(raw, at, schema);
-  };
-  const none = (name: 'before' | 'after'): null => {
-    const raw = envelope[name];
-    return raw === null || raw === undefined
-      ? null
-      : invalid(child(path, name), `null for op ${op}`, raw);
-  };
+  const transaction = decodeTransactionBlock(envelope['transaction'], child(path, 'transaction'));
+  const tsMs = numberAt(envelope, 'ts_ms', path);
+  const tsUs = optionalNumberAt(envelope, 'ts_us', path);
+  const tsNs = optionalBigIntAt(envelope, 'ts_ns', path);
+  // Each op builds its event in one literal, every field in the same order: no spread of a
+  // shared base and no closures per record (both showed in the decode profile), and one
+  // object shape per op for V8. The checks run in the order they always have, so a malformed
+  // envelope reports the same first problem.
   switch (op) {
-    case 'r':
-      return { ...base, op, before: none('before'), after: image('after', true)! };
-    case 'c':
-      // Under REPLICA IDENTITY FULL Debezium still sends no before for an insert.
+    case 'r': {
+      const before = none(envelope, 'before', path, op);
+      const after = image(envelope, 'after', true, value, context, op)!;
       return {
-        ...base,
+        kind: 'change',
+        topic: context.topic,
+        key: context.key,
+        source,
+        transaction,
+        tsMs,
+        tsUs,
+        tsNs,
+        headers: context.headers,
         op,
-        before: none('before'),
-        after: image('after', true)!,
+        before,
+        after,
+      };
+    }
+    case 'c': {
+      // Under REPLICA IDENTITY FULL Debezium still sends no before for an insert.
+      const before = none(envelope, 'before', path, op);
+      const after = image(envelope, 'after', true, value, context, op)!;
+      return {
+        kind: 'change',
+        topic: context.topic,
+        key: context.key,
+        source,
+        transaction,
+        tsMs,
+        tsUs,
+        tsNs,
+        headers: context.headers,
+        op,
+        before,
+        after,
         oldKey: context.oldKey,
       };
-    case 'u':
-      return { ...base, op, before: image('before', false), after: image('after', true)! };
-    case 'd':
+    }
+    case 'u': {
+      const before = image(envelope, 'before', false, value, context, op);
+      const after = image(envelope, 'after', true, value, context, op)!;
       return {
-        ...base,
+        kind: 'change',
+        topic: context.topic,
+        key: context.key,
+        source,
+        transaction,
+        tsMs,
+        tsUs,
+        tsNs,
+        headers: context.headers,
         op,
-        before: image('before', true)!,
-        after: none('after'),
+        before,
+        after,
+      };
+    }
+    case 'd': {
+      const before = image(envelope, 'before', true, value, context, op)!;
+      const after = none(envelope, 'after', path, op);
+      return {
+        kind: 'change',
+        topic: context.topic,
+        key: context.key,
+        source,
+        transaction,
+        tsMs,
+        tsUs,
+        tsNs,
+        headers: context.headers,
+        op,
+        before,
+        after,
         newKey: context.newKey,
       };
-    case 't':
-      return { ...base, op, before: none('before'), after: none('after') };
+    }
+    case 't': {
+      const before = none(envelope, 'before', path, op);
+      const after = none(envelope, 'after', path, op);
+      return {
+        kind: 'change',
+        topic: context.topic,
+        key: context.key,
+        source,
+        transaction,
+        tsMs,
+        tsUs,
+        tsNs,
+        headers: context.headers,
+        op,
+        before,
+        after,
+      };
+    }
     default:
       return invalid(child(path, 'op'), `an op, one of ${changeOps}`, op);
   }
+}
+
+/** A row image the op requires (or allows): converted by the codec, by its schema if any. */
+function image<Row, Key>(
+  envelope: { [key: string]: JsonValue },
+  name: 'before' | 'after',
+  required: boolean,
+  value: Payload,
+  context: EnvelopeContext<Row, Key>,
+  op: string,
+): Row | null {
+  const raw = envelope[name];
+  const at = child(value.path, name);
+  if (raw === null || raw === undefined) {
+    return required ? invalid(at, `the row ${name} the change (op ${op})`, raw) : null;
+  }
+  const schema = value.schema === undefined ? undefined : fieldOf(value.schema, name);
+  return context.codec.row(raw, at, schema);
+}
+
+/** A row image the op does not have: null or absent. */
+function none(
+  envelope: { [key: string]: JsonValue },
+  name: 'before' | 'after',
+  path: Path,
+  op: string,
+): null {
+  const raw = envelope[name];
+  return raw === null || raw === undefined
+    ? null
+    : invalid(child(path, name), `null for op ${op}`, raw);
 }
 
 function decodeMessage<Row, Key>(

@@ -73,6 +73,11 @@ function parseLossless(text: string, path: Path): JsonValue {
  * Replaces the `count` sentinel strings in a parsed value with their `bigint`s. A walk rather
  * than a `JSON.parse` reviver: V8 calls a reviver for every value (a third slower on change
  * events), while the walk only reads and stops at the last sentinel.
+ *
+ * It walks from the last member to the first: Debezium puts its always-big `ts_ns` at the end
+ * of the envelope and of `source`, and the payload after the (large, sentinel-free) Connect
+ * schema, so walking backwards usually finds every sentinel before reaching the row images or
+ * the schema at all.
  */
 function restoreBigIntegers(value: JsonValue, count: number): JsonValue {
   const state = { left: count };
@@ -92,18 +97,23 @@ function restoreIn(
   state: { left: number },
 ): void {
   if (Array.isArray(container)) {
-    for (let index = 0; index < container.length && state.left > 0; index++) {
+    for (let index = container.length - 1; index >= 0; index--) {
       const item = container[index]!;
       if (typeof item === 'string') {
         if (item.charCodeAt(0) === sentinelCode) {
           container[index] = BigInt(item.slice(1));
-          state.left--;
+          if (--state.left === 0) return;
         }
-      } else if (typeof item === 'object' && item !== null) restoreIn(item, state);
+      } else if (typeof item === 'object' && item !== null) {
+        restoreIn(item, state);
+        if (state.left === 0) return;
+      }
     }
     return;
   }
-  for (const key in container) {
+  const keys = Object.keys(container);
+  for (let index = keys.length - 1; index >= 0; index--) {
+    const key = keys[index]!;
     const item = container[key]!;
     if (typeof item === 'string') {
       if (item.charCodeAt(0) === sentinelCode) {

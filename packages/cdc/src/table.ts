@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromStruct, type ConnectSchema } from './connectSchema.js';
-import { convertColumn } from './columns.js';
+import { columnConverter } from './columns.js';
 import { DebeziumDecodeError, child, describeValue, renderPath, type Path } from './errors.js';
 import { isJsonObject, type JsonValue } from './json.js';
 
@@ -100,8 +100,15 @@ export function defineTable<
       : Object.fromEntries(options.key.map((name) => [name, options.columns[name]!]));
   const keySchema = options.key === undefined ? rowSchema.partial() : z.object(keyColumns);
 
+  // Each column's conversion resolved once, here, not per record.
+  type Converter = readonly [name: string, convert: ReturnType<typeof columnConverter>];
+  const convertersOf = (columns: Columns): readonly Converter[] =>
+    Object.entries(columns).map(([name, columnSchema]) => [name, columnConverter(columnSchema)]);
+  const rowConverters = convertersOf(options.columns);
+  const keyConverters = convertersOf(keyColumns);
+
   function convert(
-    columns: Columns,
+    converters: readonly Converter[],
     raw: JsonValue,
     path: Path,
     schema: ConnectSchema | undefined,
@@ -116,8 +123,8 @@ export function defineTable<
       });
     }
     const converted: Record<string, unknown> = {};
-    for (const [name, columnSchema] of Object.entries(columns)) {
-      if (name in raw) converted[name] = convertColumn(columnSchema, raw[name], child(path, name));
+    for (const [name, convertOne] of converters) {
+      if (name in raw) converted[name] = convertOne(raw[name], child(path, name));
     }
     return converted;
   }
@@ -128,9 +135,9 @@ export function defineTable<
     rowSchema: rowSchema,
     keySchema: keySchema as unknown as z.ZodType<Key>,
     decodeRow: (raw, path, schema) =>
-      validate(rowSchema, convert(options.columns, raw, path, schema), path) as Row,
+      validate(rowSchema, convert(rowConverters, raw, path, schema), path) as Row,
     decodeKey: (raw, path, schema) =>
-      validate(keySchema, convert(keyColumns, raw, path, schema), path) as Key,
+      validate(keySchema, convert(keyConverters, raw, path, schema), path) as Key,
   };
 }
 

@@ -69,10 +69,44 @@ export function floorDiv(dividend: bigint, divisor: bigint): bigint {
 
 /** `YYYY-MM-DD` of a count of days since 1970-01-01 (negative before). @internal */
 export function formatDate(epochDays: number): string {
+  // Years 1–9999 by arithmetic: `Date#toISOString` costs more than the rest of a date column's
+  // decoding. Other years (ISO's expanded `+YYYYYY` / `-YYYYYY` form, and out-of-range counts)
+  // keep the Date path, so both give the same text.
+  if (Number.isInteger(epochDays) && epochDays >= minFastDays && epochDays <= maxFastDays) {
+    return civilDate(epochDays);
+  }
   const date = new Date(epochDays * 86_400_000);
   if (Number.isNaN(date.getTime())) throw new RangeError(`date out of range: ${epochDays} days`);
   // Drops `THH:MM:SS.sssZ`; years beyond 9999 keep ISO's expanded `+YYYYYY` form.
   return date.toISOString().slice(0, -14);
+}
+
+// 0001-01-01 and 9999-12-31 in days since 1970-01-01.
+const minFastDays = -719_162;
+const maxFastDays = 2_932_896;
+
+/**
+ * Howard Hinnant's `civil_from_days` (proleptic Gregorian, as `Date` is) for days since the
+ * epoch within years 1–9999: eras of 400 years, March-based years so leap days come last.
+ */
+function civilDate(epochDays: number): string {
+  const z = epochDays + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear =
+    dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
 }
 
 /**

@@ -111,4 +111,17 @@ describe('parseJson', () => {
     expected.big.ts_ns = 1795765958843493000n;
     expect(parse(text)).toEqual(expected);
   });
+
+  // The restore walks from the last member backwards and stops at the last sentinel: every big
+  // integer must still be found, wherever it sits.
+  it('restores every big integer, in nested arrays and objects, first and last members', () => {
+    const text =
+      '[9007199254740993,{"a":{"b":[1,18446744073709551615,{"c":-9223372036854775808}]},"z":"x"},[[9007199254740994]],12345678901234567890]';
+    expect(parse(text)).toEqual([
+      9007199254740993n,
+      { a: { b: [1, 18446744073709551615n, { c: -9223372036854775808n }] }, z: 'x' },
+      [[9007199254740994n]],
+      12345678901234567890n,
+    ]);
+  });
 });
