@@ -10,9 +10,13 @@
  * - {@link UNAVAILABLE} / {@link isUnavailable}: the TOAST unavailable-value marker.
  * - {@link DebeziumDecodeError}: malformed input, with the JSON path of the problem.
  * - {@link decodeOutboxRecord}: records of Debezium's Outbox Event Router.
- *
- * Still to come (issue 5): the CDC consumer with retries and DLQ, the Kafka Connect client and
- * replication-slot lag.
+ * - {@link generateTables}: `defineTable` declarations generated from `information_schema`
+ *   (also the `trackops-cdc-codegen` command).
+ * - {@link createCdcConsumer}: a kafkajs consumer that decodes, retries, dead-letters to
+ *   `<topic>.dlq` and commits only what it finished; {@link replayDeadLetters} and
+ *   {@link consumerLag} to operate it.
+ * - {@link createConnectClient}, {@link ensureConnector}, {@link postgresConnectorConfig}: the
+ *   Kafka Connect REST API, typed; {@link slotLag}: WAL held by replication slots.
  *
  * @packageDocumentation
  */
