@@ -6,61 +6,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-
-const fixturesDir = new URL('../fixtures/', import.meta.url);
-
-interface FixtureRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string>;
-}
-
-interface Written {
-  sql: number;
-  op: 'insert' | 'update' | 'delete' | 'truncate' | 'message';
-  table?: string;
-  key?: Record<string, unknown>;
-  values?: Record<string, unknown>;
-  transactional?: boolean;
-  prefix?: string;
-  content?: string;
-}
-
-interface Fixture {
-  case: string;
-  description: string;
-  connector: Record<string, string>;
-  sql: string[];
-  written: Written[];
-  database?: { toastTable?: { name: string; chunks: number }; stored?: unknown[] };
-  records: FixtureRecord[];
-}
-
-const files = [
-  'wide-types.schemas-false',
-  'wide-types.schemas-true',
-  'wide-types.string-modes',
-  'operations.schemas-false',
-  'operations.schemas-true',
-  'replica-identity-default',
-  'replica-identity-full',
-  'unwrap-default',
-  'unwrap-rewrite',
-  'transaction-metadata',
-  'heartbeat',
-  'outbox-default',
-  'outbox-expanded',
-] as const;
-
-type FixtureFile = (typeof files)[number];
-
-function load(file: FixtureFile): Fixture {
-  return JSON.parse(readFileSync(new URL(`${file}.json`, fixturesDir), 'utf8')) as Fixture;
-}
+import {
+  fixtureFiles as files,
+  fixturesDir,
+  load,
+  type Fixture,
+  type FixtureRecord,
+} from './support/fixtures.js';
 
 type JsonObject = Record<string, unknown>;
 

@@ -24,11 +24,19 @@ export interface Written {
 
 export interface Fixture {
   case: string;
+  description: string;
   connector: Record<string, string>;
+  sql: string[];
   written: Written[];
-  database?: { stored?: Array<Record<string, string | null>> };
+  database?: {
+    toastTable?: { name: string; chunks: number };
+    stored?: Array<Record<string, string | null>>;
+  };
   records: FixtureRecord[];
 }
+
+/** The fixtures folder, for files other than the cases (versions.json, README.md). */
+export const fixturesDir = new URL('../../fixtures/', import.meta.url);
 
 export const fixtureFiles = [
   'wide-types.schemas-false',
@@ -49,9 +57,7 @@ export const fixtureFiles = [
 export type FixtureFile = (typeof fixtureFiles)[number];
 
 export function load(file: FixtureFile): Fixture {
-  return JSON.parse(
-    readFileSync(new URL(`../../fixtures/${file}.json`, import.meta.url), 'utf8'),
-  ) as Fixture;
+  return JSON.parse(readFileSync(new URL(`${file}.json`, fixturesDir), 'utf8')) as Fixture;
 }
 
 export function onTopic(fixture: Fixture, suffix: string): FixtureRecord[] {
