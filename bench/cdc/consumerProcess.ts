@@ -9,11 +9,11 @@
  *            {"type":"stopped",…}   after "stop", with the final memory figures
  *   stdin:   "go" starts the consumer; "stop" (or end of input) stops it and exits
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { createCdcConsumer } from '@trackops/cdc';
 import { testKafka } from '@trackops/testkit/helpers';
+import { processMemory, sendToParent } from '../lib/childProcess.js';
 
 export interface ConsumerProcessConfig {
   brokers: string;
@@ -21,28 +21,6 @@ export interface ConsumerProcessConfig {
   groupId: string;
   /** Report "caught-up" once the handler has seen this many events. */
   expected: number;
-}
-
-/** The memory figures a consumer process reports, in KiB (from /proc/self/status). */
-export interface ProcessMemory {
-  vmHwmKb: number;
-  vmRssKb: number;
-  heapUsedKb: number;
-}
-
-function memory(): ProcessMemory {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const field = (name: string): number =>
-    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return {
-    vmHwmKb: field('VmHWM'),
-    vmRssKb: field('VmRSS'),
-    heapUsedKb: Math.round(process.memoryUsage().heapUsed / 1024),
-  };
-}
-
-function send(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
 function main(): void {
@@ -57,24 +35,31 @@ function main(): void {
     tables: {
       [config.topic]: () => {
         if (++handled === config.expected)
-          send({ type: 'caught-up', handled, ms: performance.now() - started, ...memory() });
+          sendToParent({
+            type: 'caught-up',
+            handled,
+            ms: performance.now() - started,
+            ...processMemory(),
+          });
       },
     },
-    onError: (error) => send({ type: 'error', message: error.message }),
+    onError: (error) => sendToParent({ type: 'error', message: error.message }),
   });
-  send({ type: 'ready', ...memory() });
+  sendToParent({ type: 'ready', ...processMemory() });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await consumer.stop();
-      send({ type: 'stopped', handled, ...memory() });
+      sendToParent({ type: 'stopped', handled, ...processMemory() });
     })());
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     if (line === 'go') {
       started = performance.now();
-      consumer.start().catch((error: Error) => send({ type: 'error', message: error.message }));
+      consumer
+        .start()
+        .catch((error: Error) => sendToParent({ type: 'error', message: error.message }));
     } else if (line === 'stop') void stop();
   });
   // The parent went away: do not outlive it.

@@ -9,12 +9,12 @@
  *            {"type":"stopped",…} after "stop", with the final memory figures
  *   stdin:   "go" starts the relay; "stop" (or end of input) stops it and exits
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { createRelay } from '@trackops/outbox';
 import { testKafka } from '@trackops/testkit/helpers';
 import pg from 'pg';
+import { processMemory, sendToParent } from '../lib/childProcess.js';
 
 export interface RelayProcessConfig {
   databaseUrl: string;
@@ -23,28 +23,6 @@ export interface RelayProcessConfig {
   batchSize: number;
   /** Report "drained" once this many events are published. */
   expected?: number;
-}
-
-/** The memory figures a relay process reports, in KiB (from /proc/self/status). */
-export interface ProcessMemory {
-  vmHwmKb: number;
-  vmRssKb: number;
-  heapUsedKb: number;
-}
-
-function memory(): ProcessMemory {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const field = (name: string): number =>
-    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return {
-    vmHwmKb: field('VmHWM'),
-    vmRssKb: field('VmRSS'),
-    heapUsedKb: Math.round(process.memoryUsage().heapUsed / 1024),
-  };
-}
-
-function send(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -57,7 +35,7 @@ async function main(): Promise<void> {
     kafka: testKafka(config.brokers, 'trackops-bench-relay'),
     route: config.route,
     batchSize: config.batchSize,
-    onError: (error) => send({ type: 'error', message: error.message }),
+    onError: (error) => sendToParent({ type: 'error', message: error.message }),
   });
   let published = 0;
   let started = 0;
@@ -68,22 +46,29 @@ async function main(): Promise<void> {
       published >= config.expected &&
       published - count < config.expected
     )
-      send({ type: 'drained', published, ms: performance.now() - started, ...memory() });
+      sendToParent({
+        type: 'drained',
+        published,
+        ms: performance.now() - started,
+        ...processMemory(),
+      });
   });
-  send({ type: 'ready', ...memory() });
+  sendToParent({ type: 'ready', ...processMemory() });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await relay.stop();
       await pool.end();
-      send({ type: 'stopped', published, ...memory() });
+      sendToParent({ type: 'stopped', published, ...processMemory() });
     })());
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     if (line === 'go') {
       started = performance.now();
-      relay.start().catch((error: Error) => send({ type: 'error', message: error.message }));
+      relay
+        .start()
+        .catch((error: Error) => sendToParent({ type: 'error', message: error.message }));
     } else if (line === 'stop') void stop();
   });
   // The parent went away: do not outlive it.
@@ -91,6 +76,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  send({ type: 'error', message: error.stack ?? error.message });
+  sendToParent({ type: 'error', message: error.stack ?? error.message });
   process.exitCode = 1;
 });
