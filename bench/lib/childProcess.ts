@@ -152,9 +152,7 @@ export async function spawnBenchChild<M extends ChildMessage>(
     stop: () =>
       (stopping ??= (async () => {
         if (exited) throw exited;
-        const stopped = next('stopped', 60_000) as Promise<
-          Extract<M, { type: 'stopped' }>
-        >;
+        const stopped = next('stopped', 60_000) as Promise<Extract<M, { type: 'stopped' }>>;
         child.stdin.end('stop\n');
         try {
           return await stopped;
