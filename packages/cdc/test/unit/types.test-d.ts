@@ -6,6 +6,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   column,
   createDecoder,
+  tableHandler,
   defineTable,
   type ChangeEvent,
   type DecodedRecord,
@@ -104,5 +105,26 @@ describe('typed tables', () => {
   it('reject key columns that are not declared', () => {
     // @ts-expect-error: 'nope' is not a column
     defineTable({ table: 't', key: ['nope'], columns: { id: column.int32() } });
+  });
+});
+
+describe('the consumer', () => {
+  it('types a table handler by its table', () => {
+    tableHandler(orders, (event, context) => {
+      expectTypeOf(context.topic).toEqualTypeOf<string>();
+      if (event.kind === 'change' && event.op === 'u') {
+        expectTypeOf(event.after.total).toEqualTypeOf<string>();
+        expectTypeOf(event.after.placed_at).toEqualTypeOf<Timestamp>();
+      }
+      if (event.kind === 'tombstone')
+        expectTypeOf(event.key).toEqualTypeOf<{ id: bigint } | null>();
+    });
+  });
+
+  it('rejects a handler written for another row type', () => {
+    // @ts-expect-error: the handler expects rows of another shape
+    tableHandler(orders, (event: DecodedRecord<{ other: string }, { id: bigint }>) => {
+      void event;
+    });
   });
 });
