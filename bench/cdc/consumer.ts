@@ -12,7 +12,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { check, createTopics, testKafka, uniqueName } from '@trackops/testkit/helpers';
 import type { Admin, Kafka } from 'kafkajs';
 import { Cleanup } from '../lib/cleanup.js';
@@ -27,43 +26,26 @@ import {
   tombstonesIn,
   type RecordSet,
 } from './consumerRecords.js';
+import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
 
 const usage = `usage: bench:cdc-consumer [--quick] [--records N] [--rounds N] [--rss-lags N,N]
        [--partitions N] [--only rate,rss] [--cpu-prof DIR]`;
 
 function parseOptions() {
-  // `pnpm … bench:cdc-consumer -- --quick` hands the script a literal `--` first.
-  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
-  const { values } = parseArgs({
-    args,
-    options: {
-      quick: { type: 'boolean', default: false },
-      records: { type: 'string' },
-      rounds: { type: 'string' },
-      'rss-lags': { type: 'string' },
-      partitions: { type: 'string' },
-      only: { type: 'string' },
-      'cpu-prof': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = parseBenchArgs(usage, {
+    quick: { type: 'boolean', default: false },
+    records: { type: 'string' },
+    rounds: { type: 'string' },
+    'rss-lags': { type: 'string' },
+    partitions: { type: 'string' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
   const quick = values.quick;
-  const int = (name: keyof typeof values, full: number, smoke: number): number => {
-    const raw = values[name];
-    const value = typeof raw === 'string' ? Number(raw) : quick ? smoke : full;
-    if (!Number.isInteger(value) || value <= 0)
-      throw new Error(`--${name} must be a positive integer (got ${String(raw)})\n${usage}`);
-    return value;
-  };
-  const scenarios = new Set((values.only ?? 'rate,rss').split(','));
-  for (const scenario of scenarios)
-    if (!['rate', 'rss'].includes(scenario))
-      throw new Error(`--only: unknown scenario "${scenario}"\n${usage}`);
+  const int = (name: keyof typeof values, full: number, smoke: number): number =>
+    positiveInt(values[name], name, quick ? smoke : full, usage);
+  const scenarios = selectedScenarios(values.only, ['rate', 'rss'], usage);
   const records = int('records', 100_000, 10_000);
   const rssLags = (values['rss-lags'] ?? (quick ? '1000,10000' : '10000,100000'))
     .split(',')

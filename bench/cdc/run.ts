@@ -11,13 +11,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createDecoder } from '@trackops/cdc';
 // The decoder's JSON parse alone (internal, not exported): what the scan and the big-integer
 // restore cost over JSON.parse, apart from the rest of decoding.
 import { parseJson } from '../../packages/cdc/src/json.js';
 import { round } from '../lib/stats.js';
 import { workloads, type BenchRecord, type Workload } from './workload.js';
+import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
 
 const usage = `usage: bench:cdc [--quick] [--envelopes N] [--rounds N] [--only mix,schemas-false,schemas-true,typed]`;
 
@@ -25,40 +25,26 @@ const usage = `usage: bench:cdc [--quick] [--envelopes N] [--rounds N] [--only m
 const target = 0.75;
 
 function parseOptions() {
-  // `pnpm … bench:cdc -- --quick` hands the script a literal `--` first.
-  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
-  const { values } = parseArgs({
-    args,
-    options: {
-      quick: { type: 'boolean', default: false },
-      envelopes: { type: 'string' },
-      rounds: { type: 'string' },
-      only: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = parseBenchArgs(usage, {
+    quick: { type: 'boolean', default: false },
+    envelopes: { type: 'string' },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    help: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const int = (name: 'envelopes' | 'rounds', full: number, smoke: number): number => {
-    const raw = values[name];
-    const value = raw !== undefined ? Number(raw) : values.quick ? smoke : full;
-    if (!Number.isInteger(value) || value <= 0)
-      throw new Error(`--${name} must be a positive integer (got ${String(raw)})\n${usage}`);
-    return value;
-  };
+  const int = (name: 'envelopes' | 'rounds', full: number, smoke: number): number =>
+    positiveInt(values[name], name, values.quick ? smoke : full, usage);
   const all = workloads();
-  const only = values.only?.split(',');
-  for (const name of only ?? [])
-    if (!all.some((workload) => workload.name === name))
-      throw new Error(`--only: unknown workload "${name}"\n${usage}`);
+  const only = selectedScenarios(
+    values.only,
+    all.map((workload) => workload.name),
+    usage,
+  );
   return {
     quick: values.quick,
     envelopes: int('envelopes', 200_000, 20_000),
     rounds: int('rounds', 5, 3),
-    workloads: only === undefined ? all : all.filter((workload) => only.includes(workload.name)),
+    workloads: all.filter((workload) => only.has(workload.name)),
   };
 }
 

@@ -8,7 +8,6 @@
  * Results: bench/results/outbox-<timestamp>.json plus tables on stdout. See bench/README.md.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { check, testKafka } from '@trackops/testkit/helpers';
 import pg from 'pg';
 import { Cleanup } from '../lib/cleanup.js';
@@ -24,48 +23,31 @@ import {
   type OutboxBenchReport,
 } from './report.js';
 import { runRss } from './rss.js';
+import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
 
 const usage = `usage: bench:outbox [--quick] [--events N] [--batch-size N] [--latency-seconds S]
        [--latency-rate N] [--warmup-seconds S] [--rss-backlogs N,N] [--no-router-snapshot]
        [--router-tuned-poll-ms MS] [--no-router-tuned] [--only drain,latency,rss]`;
 
 function parseOptions() {
-  // `pnpm … bench:outbox -- --quick` hands the script a literal `--` first.
-  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
-  const { values } = parseArgs({
-    args,
-    options: {
-      quick: { type: 'boolean', default: false },
-      events: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'latency-seconds': { type: 'string' },
-      'latency-rate': { type: 'string' },
-      'warmup-seconds': { type: 'string' },
-      'rss-backlogs': { type: 'string' },
-      'no-router-snapshot': { type: 'boolean', default: false },
-      'router-tuned-poll-ms': { type: 'string' },
-      'no-router-tuned': { type: 'boolean', default: false },
-      only: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = parseBenchArgs(usage, {
+    quick: { type: 'boolean', default: false },
+    events: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'latency-seconds': { type: 'string' },
+    'latency-rate': { type: 'string' },
+    'warmup-seconds': { type: 'string' },
+    'rss-backlogs': { type: 'string' },
+    'no-router-snapshot': { type: 'boolean', default: false },
+    'router-tuned-poll-ms': { type: 'string' },
+    'no-router-tuned': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    help: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
   const quick = values.quick;
-  const int = (name: keyof typeof values, full: number, smoke: number): number => {
-    const raw = values[name];
-    const value = typeof raw === 'string' ? Number(raw) : quick ? smoke : full;
-    if (!Number.isInteger(value) || value <= 0)
-      throw new Error(`--${name} must be a positive integer (got ${String(raw)})\n${usage}`);
-    return value;
-  };
-  const scenarios = new Set((values.only ?? 'drain,latency,rss').split(','));
-  for (const scenario of scenarios)
-    if (!['drain', 'latency', 'rss'].includes(scenario))
-      throw new Error(`--only: unknown scenario "${scenario}"\n${usage}`);
+  const int = (name: keyof typeof values, full: number, smoke: number): number =>
+    positiveInt(values[name], name, quick ? smoke : full, usage);
+  const scenarios = selectedScenarios(values.only, ['drain', 'latency', 'rss'], usage);
   const rssBacklogs = (values['rss-backlogs'] ?? (quick ? '1000,10000' : '10000,100000'))
     .split(',')
     .map(Number);
