@@ -14,6 +14,7 @@ import {
   listDead,
   migrate,
   outboxStatus,
+  purgeDead,
   replayDead,
   type OutboxRelay,
 } from '@trackops/outbox';
@@ -195,6 +196,30 @@ describe('the relay', () => {
     await expect
       .poll(async () => outboxStatus(db.pool), { timeout: 5000 })
       .toMatchObject({ backlog: 0, dead: 0 });
+  });
+
+  it("with onDeadEvent 'skip', lets a dead row's later events flow", async () => {
+    prefix = uniqueName('relay');
+    await outbox.enqueue(db.pool, [
+      {
+        aggregateType: 'parcel',
+        aggregateId: 'skipper',
+        type: 'T',
+        payload: { n: 1, huge: 'x'.repeat(1_200_000) },
+      },
+      { aggregateType: 'parcel', aggregateId: 'skipper', type: 'T', payload: { n: 2 } },
+    ]);
+    await startRelay({ maxAttempts: 1, onDeadEvent: 'skip', maxBatchBytes: 2 * 1024 * 1024 });
+
+    const records = await collectRecords(kafka, {
+      topics: [`${prefix}.parcel`],
+      until: (r) => values(r, 'skipper').length >= 1,
+      timeoutMs: 20_000,
+    });
+    expect(values(records, 'skipper')).toEqual([{ n: 2 }]);
+    await expect.poll(async () => (await outboxStatus(db.pool)).dead, { timeout: 5000 }).toBe(1);
+    // Leave no dead row for the tests after this one.
+    expect(await purgeDead(db.pool)).toBe(1);
   });
 
   it('rejects bad options at construction, naming each option', () => {
