@@ -198,6 +198,27 @@ describe('the relay', () => {
       .toMatchObject({ backlog: 0, dead: 0 });
   });
 
+  it('routes by event type when asked (as the TrackOps app does: ORDER_CREATED, ORDER_CANCELLED)', async () => {
+    prefix = uniqueName('relay');
+    await outbox.enqueue(db.pool, [
+      { aggregateType: 'order', aggregateId: 'o-1', type: 'ORDER_CREATED', payload: { n: 1 } },
+      { aggregateType: 'order', aggregateId: 'o-1', type: 'ORDER_CANCELLED', payload: { n: 2 } },
+    ]);
+    await startRelay({ route: { by: 'type', topic: `${prefix}.\${routedByValue}` } });
+
+    const records = await collectRecords(kafka, {
+      topics: [`${prefix}.ORDER_CREATED`, `${prefix}.ORDER_CANCELLED`],
+      until: (r) => r.length >= 2,
+      timeoutMs: 20_000,
+    });
+    expect(
+      records.map((record) => [record.topic.slice(prefix.length + 1), record.key]).sort(),
+    ).toEqual([
+      ['ORDER_CANCELLED', 'o-1'],
+      ['ORDER_CREATED', 'o-1'],
+    ]);
+  });
+
   it("with onDeadEvent 'skip', lets a dead row's later events flow", async () => {
     prefix = uniqueName('relay');
     await outbox.enqueue(db.pool, [
