@@ -51,6 +51,51 @@ const UPPER_E = 0x45;
  * @internal
  */
 export function quoteBigIntegers(text: string): QuotedText | undefined {
+  return quoteObjectMemberIntegers(text) ?? quoteByWalkingStrings(text);
+}
+
+// Long digit runs, found by the regex engine rather than a loop over every character.
+const longDigitRun = /\d{16,}/g;
+const COLON = 0x3a;
+const QUOTE = 0x22;
+
+/**
+ * The fast path: finds runs of 16 or more digits with a native regex and quotes the unsafe
+ * integers among them, provided every run sits where only a number can: right after the
+ * `":` that ends an object key (the quote not escaped), optionally with a minus. That is
+ * where Debezium puts its big integers (`"ts_ns":…`, int64 columns), and a digit run inside a
+ * string can never follow an unescaped `":`. Any other run — in an array, after whitespace, or
+ * inside a string — might be either, so the fast path gives up (`undefined`) and the caller
+ * walks the strings instead.
+ */
+function quoteObjectMemberIntegers(text: string): QuotedText | undefined {
+  let out = '';
+  let copied = 0;
+  let count = 0;
+  longDigitRun.lastIndex = 0;
+  for (let match = longDigitRun.exec(text); match !== null; match = longDigitRun.exec(text)) {
+    const start = match.index;
+    const stop = start + match[0].length;
+    const literalStart = text.charCodeAt(start - 1) === MINUS ? start - 1 : start;
+    if (
+      text.charCodeAt(literalStart - 1) !== COLON ||
+      text.charCodeAt(literalStart - 2) !== QUOTE ||
+      isEscaped(text, literalStart - 2)
+    ) {
+      return undefined;
+    }
+    if (!isUnsafeInteger(text, start, stop)) continue;
+    out += `${text.slice(copied, literalStart)}"\\u0000${text.slice(literalStart, stop)}"`;
+    copied = stop;
+    count++;
+  }
+  if (count === 0) return { text, count: 0 };
+  if (text.includes('\\u0000')) return undefined;
+  return { text: out + text.slice(copied), count };
+}
+
+/** The careful path: jumps from string to string and looks only between them. */
+function quoteByWalkingStrings(text: string): QuotedText | undefined {
   const length = text.length;
   let out = '';
   let copied = 0;

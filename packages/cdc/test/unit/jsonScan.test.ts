@@ -125,3 +125,20 @@ describe('parseJson', () => {
     ]);
   });
 });
+
+describe('quoteBigIntegers, the object-member fast path and its fallback', () => {
+  it('quotes members after an unescaped key colon, and falls back for runs elsewhere', () => {
+    expect(quoteBigIntegers('{"ts_ns":1795765392302123456,"n":-9223372036854775808}')).toEqual({
+      text: '{"ts_ns":"\\u00001795765392302123456","n":"\\u0000-9223372036854775808"}',
+      count: 2,
+    });
+    // In an array: not a member, so the careful walk decides (and quotes it).
+    expect(quoteBigIntegers('{"a":[1,12345678901234567890]}')).toEqual({
+      text: '{"a":[1,"\\u000012345678901234567890"]}',
+      count: 1,
+    });
+    // Inside a string after an escaped quote and colon: digits of a string, never quoted.
+    const inString = '{"s":"x\\":12345678901234567890"}';
+    expect(quoteBigIntegers(inString)).toEqual({ text: inString, count: 0 });
+  });
+});
