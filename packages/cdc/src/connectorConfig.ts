@@ -1,4 +1,4 @@
-import { parseOptions } from '@trackops/core';
+import { debeziumPostgresConnection, parseOptions, slotNameFor } from '@trackops/core';
 import { z } from 'zod';
 import type { ConnectorDefinition } from './connectClient.js';
 
@@ -135,26 +135,12 @@ const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter';
  */
 export function postgresConnectorConfig(options: PostgresConnectorOptions): ConnectorDefinition {
   const resolved = parseOptions(postgresConnectorOptionsSchema, options, 'postgresConnectorConfig');
-  const url = new URL(resolved.databaseUrl);
-  const slot =
-    resolved.slotName ??
-    resolved.name
-      .toLowerCase()
-      .replace(/[^a-z0-9_]/g, '_')
-      .slice(0, 63);
+  const slot = resolved.slotName ?? slotNameFor(resolved.name);
   const schemas = String(resolved.schemasEnable);
   return {
     name: resolved.name,
     config: {
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      // The PostgreSQL connector reads one slot with one task, whatever this says.
-      'tasks.max': '1',
-      'plugin.name': 'pgoutput',
-      'database.hostname': url.hostname,
-      'database.port': url.port || '5432',
-      'database.user': decodeURIComponent(url.username),
-      'database.password': decodeURIComponent(url.password),
-      'database.dbname': decodeURIComponent(url.pathname.slice(1)),
+      ...debeziumPostgresConnection(resolved.databaseUrl),
       'topic.prefix': resolved.topicPrefix,
       'slot.name': slot,
       'publication.name': resolved.publicationName ?? slot,

@@ -8,6 +8,8 @@ import {
   silentLogger,
   TypedEmitter,
   type Logger,
+  messageRetryBackoff,
+  messageRetrySchema,
 } from '@trackops/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -125,16 +127,8 @@ export const cdcConsumerOptionsSchema = z
     topicPrefix: z.string().min(1).optional(),
     /** How records are decoded (see {@link createDecoder}). @defaultValue `{}` */
     decoder: decoderOptionsSchema.prefault({}),
-    retry: z
-      .object({
-        /** Attempts per record before it is dead-lettered. @defaultValue 3 */
-        attempts: z.int().min(1).default(3),
-        /** Delay before the first retry (doubling, with jitter). @defaultValue 200 */
-        initialMs: z.int().min(0).default(200),
-        /** @defaultValue 5000 */
-        maxMs: z.int().min(1).default(5000),
-      })
-      .prefault({}),
+    /** Retries of a failing message (see `messageRetrySchema`). */
+    retry: messageRetrySchema.prefault({}),
     /**
      * Send a record that still fails (handler error or {@link DebeziumDecodeError}) to
      * `<topic>.dlq` with its context, and go on. `false` fails the batch instead: kafkajs
@@ -428,10 +422,7 @@ export class CdcConsumer {
         // Stopping: hand the record back uncommitted rather than dead-letter it early.
         if (stopping && retriable) return 'abandoned';
         if (willRetry) {
-          const delay = backoffDelay(
-            { initialMs: retry.initialMs, maxMs: retry.maxMs, multiplier: 2, jitter: true },
-            attempt,
-          );
+          const delay = backoffDelay(messageRetryBackoff(retry), attempt);
           if ((await this.wait(delay, payload)) === stopRequested) return 'abandoned';
           continue;
         }

@@ -31,3 +31,5 @@ export {
   deadLetterHeaders,
   type DeadLetterContext,
 } from './deadLetter.js';
+export { messageRetrySchema, messageRetryBackoff, type MessageRetry } from './retry.js';
+export { debeziumPostgresConnection, slotNameFor } from './debezium.js';

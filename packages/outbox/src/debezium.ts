@@ -1,4 +1,4 @@
-import { parseOptions } from '@trackops/core';
+import { debeziumPostgresConnection, parseOptions, slotNameFor } from '@trackops/core';
 import { z } from 'zod';
 import { routeSchema } from './routing.js';
 import { outboxNames, outboxTableSchema } from './table.js';
@@ -68,13 +68,7 @@ export interface ConnectorDefinition {
 export function debeziumOutboxConnector(options: DebeziumOutboxOptions): ConnectorDefinition {
   const resolved = parseOptions(debeziumOutboxOptionsSchema, options, 'debeziumOutboxConnector');
   const names = outboxNames(resolved.table);
-  const url = new URL(resolved.databaseUrl);
-  const slot =
-    resolved.slotName ??
-    resolved.name
-      .toLowerCase()
-      .replace(/[^a-z0-9_]/g, '_')
-      .slice(0, 63);
+  const slot = resolved.slotName ?? slotNameFor(resolved.name);
   const headerFields = [
     'type:header:type',
     'correlation_id:header:correlation-id',
@@ -84,14 +78,7 @@ export function debeziumOutboxConnector(options: DebeziumOutboxOptions): Connect
   return {
     name: resolved.name,
     config: {
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'tasks.max': '1',
-      'plugin.name': 'pgoutput',
-      'database.hostname': url.hostname,
-      'database.port': url.port || '5432',
-      'database.user': decodeURIComponent(url.username),
-      'database.password': decodeURIComponent(url.password),
-      'database.dbname': decodeURIComponent(url.pathname.slice(1)),
+      ...debeziumPostgresConnection(resolved.databaseUrl),
       // Required by Debezium; the routed topics do not use it.
       'topic.prefix': slot,
       'slot.name': slot,

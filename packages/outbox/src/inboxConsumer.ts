@@ -9,6 +9,8 @@ import {
   TypedEmitter,
   type Logger,
   type Queryable,
+  messageRetryBackoff,
+  messageRetrySchema,
 } from '@trackops/core';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,16 +48,8 @@ export const inboxConsumerOptionsSchema = z
     inboxTable: inboxTableSchema.prefault({}),
     /** Read new groups' partitions from the start. @defaultValue false */
     fromBeginning: z.boolean().default(false),
-    retry: z
-      .object({
-        /** Attempts per message before it goes to the dead-letter topic. @defaultValue 3 */
-        attempts: z.int().min(1).default(3),
-        /** @defaultValue 200 */
-        initialMs: z.int().min(0).default(200),
-        /** @defaultValue 5000 */
-        maxMs: z.int().min(1).default(5000),
-      })
-      .prefault({}),
+    /** Retries of a failing message (see `messageRetrySchema`). */
+    retry: messageRetrySchema.prefault({}),
     /**
      * Send messages that still fail to `<topic>.dlq` (with their context) and go on. `false`
      * stops the batch instead: kafkajs restarts the consumer and the message is redelivered.
@@ -209,12 +203,7 @@ export class InboxConsumer {
           'inbox handler failed',
         );
         if (attempt < retry.attempts) {
-          await sleep(
-            backoffDelay(
-              { initialMs: retry.initialMs, maxMs: retry.maxMs, multiplier: 2, jitter: true },
-              attempt,
-            ),
-          );
+          await sleep(backoffDelay(messageRetryBackoff(retry), attempt));
           continue;
         }
         if (!this.producer) throw error;

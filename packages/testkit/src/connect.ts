@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { debeziumPostgresConnection } from '@trackops/core';
+import { withDatabase } from './database.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -110,17 +112,9 @@ export function debeziumTestConfig(
   options: DebeziumTestConnectorOptions,
   overrides: ConnectorConfig = {},
 ): ConnectorConfig {
-  const url = new URL(options.databaseUrl);
   return {
-    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-    'tasks.max': '1',
-    'database.hostname': url.hostname,
-    'database.port': url.port || '5432',
-    'database.user': decodeURIComponent(url.username || 'postgres'),
-    'database.password': decodeURIComponent(url.password),
-    'database.dbname': options.database,
+    ...debeziumPostgresConnection(withDatabase(options.databaseUrl, options.database)),
     'topic.prefix': options.topicPrefix,
-    'plugin.name': 'pgoutput',
     'slot.name': options.topicPrefix,
     'publication.name': options.topicPrefix,
     'publication.autocreate.mode': 'filtered',

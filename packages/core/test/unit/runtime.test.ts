@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   backoffDelay,
+  debeziumPostgresConnection,
+  messageRetryBackoff,
+  messageRetrySchema,
+  slotNameFor,
   deadLetterRecordHeaders,
   isTrackOpsError,
   Lifecycle,
@@ -151,5 +155,35 @@ describe('deadLetterRecordHeaders', () => {
     expect((headers['kafka_dlt-original-timestamp'] as Buffer).readBigInt64BE()).toBe(
       1700000000000n,
     );
+  });
+});
+
+describe('Debezium PostgreSQL connection settings', () => {
+  it('reads the database settings from the URL, decoding escapes, and derives slot names', () => {
+    expect(debeziumPostgresConnection('postgres://deb%40ezium:p%2Fw@db.internal/orders')).toEqual({
+      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+      'tasks.max': '1',
+      'plugin.name': 'pgoutput',
+      'database.hostname': 'db.internal',
+      'database.port': '5432',
+      'database.user': 'deb@ezium',
+      'database.password': 'p/w',
+      'database.dbname': 'orders',
+    });
+    expect(slotNameFor('Orders-CDC.v2')).toBe('orders_cdc_v2');
+    expect(slotNameFor('x'.repeat(80))).toHaveLength(63);
+  });
+});
+
+describe('messageRetrySchema', () => {
+  it('defaults to 3 attempts, 200 ms doubling to 5 s, with jitter', () => {
+    const retry = messageRetrySchema.parse({});
+    expect(retry).toEqual({ attempts: 3, initialMs: 200, maxMs: 5000 });
+    expect(messageRetryBackoff(retry)).toEqual({
+      initialMs: 200,
+      maxMs: 5000,
+      multiplier: 2,
+      jitter: true,
+    });
   });
 });
