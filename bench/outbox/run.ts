@@ -128,12 +128,7 @@ async function main(): Promise<void> {
     ],
   };
 
-  const interrupted = (signal: NodeJS.Signals): void => {
-    console.error(`\n${signal}: cleaning up…`);
-    void Cleanup.runPending().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  Cleanup.onInterrupt();
 
   try {
     if (options.scenarios.has('drain')) {
