@@ -12,6 +12,8 @@ export interface OutboxRow {
   correlation_id: string | null;
   causation_id: string | null;
   traceparent: string | null;
+  /** The event's extra headers (the `headers` jsonb column). */
+  headers: Record<string, string> | null;
   seq: string;
   attempts: number;
 }
@@ -33,7 +35,7 @@ export async function eligibleRows(
   const t = names.qualified;
   const { rows } = await db.query<Record<string, unknown>>(
     `select o.id::text as id, o.aggregatetype, o.aggregateid, o.type, o.payload::text as payload,
-            o.correlation_id, o.causation_id, o.traceparent, o.seq::text as seq, o.attempts
+            o.correlation_id, o.causation_id, o.traceparent, o.headers, o.seq::text as seq, o.attempts
        from ${t} o
       where o.published_at is null and o.dead_at is null
         and (o.next_attempt_at is null or o.next_attempt_at <= now())

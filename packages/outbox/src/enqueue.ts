@@ -24,10 +24,10 @@ export async function enqueueTo(
   );
   await client.query(
     `insert into ${names.qualified}
-       (id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent)
-     select id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[])
-         with ordinality as e(id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, n)
+       (id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers)
+     select id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+         with ordinality as e(id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers, n)
       order by n`,
     [
       list.map((event) => event.id),
@@ -38,6 +38,7 @@ export async function enqueueTo(
       list.map((event) => event.correlationId ?? null),
       list.map((event) => event.causationId ?? null),
       list.map((event) => event.traceparent ?? null),
+      list.map((event) => (event.headers === undefined ? null : JSON.stringify(event.headers))),
     ],
   );
   return list.map((event) => event.id);

@@ -18,6 +18,9 @@ const jsonValue = z.custom<unknown>(
   { message: 'must be JSON-serialisable (not undefined, a function, a BigInt or a cycle)' },
 );
 
+/** Headers every row gets from its own columns; `headers` may not repeat them. */
+const reservedHeaders = new Set(['id', 'type', 'correlation-id', 'causation-id', 'traceparent']);
+
 /** The fields of one outbox event, as `enqueue` validates them. */
 export const outboxEventSchema = z.object({
   /** Event id (UUID); a UUIDv7 is generated when omitted. Becomes the `id` header. */
@@ -39,6 +42,25 @@ export const outboxEventSchema = z.object({
     .string()
     .regex(traceparentPattern, 'must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)')
     .optional(),
+  /**
+   * More headers, sent after the standard ones (saga ids, reply topics, tenant ids …). Names
+   * the relay sets itself (`id`, `type`, `correlation-id`, `causation-id`, `traceparent`) are
+   * refused: use the fields above.
+   */
+  headers: z
+    .record(z.string().min(1).max(255), z.string().max(4096))
+    .superRefine((headers, context) => {
+      for (const name of Object.keys(headers)) {
+        if (reservedHeaders.has(name)) {
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'is set by the relay; use the event field of that name',
+          });
+        }
+      }
+    })
+    .optional(),
 });
 
 /** An event to write to the outbox. */
@@ -51,6 +73,7 @@ export interface OutboxEvent<TType extends string = string, TPayload = unknown> 
   correlationId?: string | undefined;
   causationId?: string | undefined;
   traceparent?: string | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A validated event with its id decided, as `enqueue` inserts it. */
@@ -84,6 +107,7 @@ export interface EventInput<TPayloadInput> {
   correlationId?: string;
   causationId?: string;
   traceparent?: string;
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -151,6 +175,7 @@ export function defineEvent<TType extends string, TSchema extends z.ZodType>(def
         correlationId: input.correlationId,
         causationId: input.causationId,
         traceparent: input.traceparent,
+        headers: input.headers,
       };
     },
     parse(payload) {

@@ -42,6 +42,17 @@ export const inboxConsumerOptionsSchema = z
     topics: z.array(z.string().min(1)).min(1),
     /** Called once per message, inside the inbox transaction (`tx`). */
     handler: optionTypes.fn<(message: InboxMessage, tx: Queryable) => Promise<void>>(),
+    /**
+     * The inbox key of a message: what makes two deliveries "the same message". Return a
+     * business key (a saga step, a payment id) when senders may send the same intent twice
+     * under different ids. @defaultValue the `id` header, else `topic:partition:offset`
+     */
+    messageId: optionTypes.fn<(message: Omit<InboxMessage, 'messageId'>) => string>().optional(),
+    /**
+     * Partitions processed at once (kafkajs `partitionsConsumedConcurrently`); order holds
+     * within a partition, so within a key. @defaultValue 1
+     */
+    partitionsConsumedConcurrently: z.int().min(1).max(64).default(1),
     /** The inbox's consumer name. @defaultValue the group id */
     consumerName: z.string().min(1).optional(),
     /** The inbox table. @defaultValue `public.inbox` */
@@ -140,6 +151,7 @@ export class InboxConsumer {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning });
     await consumer.run({
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
@@ -165,7 +177,7 @@ export class InboxConsumer {
 
   private async process(topic: string, partition: number, raw: KafkaMessage): Promise<void> {
     const headers = headersOf(raw);
-    const message: InboxMessage = {
+    const received = {
       topic,
       partition,
       offset: raw.offset,
@@ -173,7 +185,13 @@ export class InboxConsumer {
       key: raw.key,
       value: raw.value,
       headers,
-      messageId: headers['id'] ?? `${topic}:${partition}:${raw.offset}`,
+    };
+    const message: InboxMessage = {
+      ...received,
+      messageId:
+        this.options.messageId?.(received) ??
+        headers['id'] ??
+        `${topic}:${partition}:${raw.offset}`,
     };
     const { retry, pool, inboxTable, groupId } = this.options;
     const consumer = this.options.consumerName ?? groupId;

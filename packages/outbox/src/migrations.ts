@@ -62,6 +62,13 @@ export function outboxMigrations(names: OutboxNames): Migration[] {
           for each statement execute function ${notify}();
       `,
     },
+    {
+      version: 2,
+      name: 'extra headers column',
+      // Nullable with no default: adding it rewrites nothing, and rows without extra headers
+      // stay as small as before.
+      sql: `alter table ${t} add column headers jsonb;`,
+    },
   ];
 }
 

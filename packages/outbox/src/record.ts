@@ -3,7 +3,8 @@ import type { OutboxRow } from './claim.js';
 
 /**
  * The Kafka headers of a row, named as Debezium's Outbox Event Router places them: `id` and
- * `type` always; `correlation-id`, `causation-id` and `traceparent` when set. (The router
+ * `type` always; `correlation-id`, `causation-id` and `traceparent` when set; then the row's
+ * extra `headers` (which the router does not send: see the package README). (The router
  * sends those three with a null value when the column is NULL; kafkajs 2.2.4 cannot write a
  * null header value — its size calculation calls Buffer.byteLength on it — so the relay
  * leaves them out. Read an absent header and a null one alike.)
@@ -13,6 +14,7 @@ export function headersOf(row: OutboxRow): Record<string, string> {
   if (row.correlation_id !== null) headers['correlation-id'] = row.correlation_id;
   if (row.causation_id !== null) headers['causation-id'] = row.causation_id;
   if (row.traceparent !== null) headers['traceparent'] = row.traceparent;
+  if (row.headers !== null) Object.assign(headers, row.headers);
   return headers;
 }
 

@@ -120,6 +120,15 @@ describe('enqueue', () => {
         traceparent: 'nope',
       }),
     ).rejects.toThrow(/traceparent: must be a W3C traceparent/);
+    await expect(
+      outbox.enqueue(db.pool, {
+        aggregateType: 'order',
+        aggregateId: 'o-3',
+        type: 'X',
+        payload: {},
+        headers: { type: 'OTHER' },
+      }),
+    ).rejects.toThrow(/headers\.type: .*is set by the relay/);
     expect(() =>
       OrderCreated.create({
         aggregateId: 'o-4',

@@ -15,7 +15,7 @@ describe('migrate', () => {
     );
 
     expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-    expect(results.every((result) => result.version === 1)).toBe(true);
+    expect(results.every((result) => result.version === 2)).toBe(true);
     const { rows } = await db.pool.query<{ column_name: string }>(
       "select column_name from information_schema.columns where table_schema = 'events' and table_name = 'outbox'",
     );
@@ -30,11 +30,12 @@ describe('migrate', () => {
         'published_at',
         'attempts',
         'dead_at',
+        'headers',
       ]),
     );
     expect(await migrate(db.pool, { schema: 'events', table: 'outbox' })).toEqual({
       applied: [],
-      version: 1,
+      version: 2,
     });
   });
 

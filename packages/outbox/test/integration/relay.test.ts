@@ -55,7 +55,7 @@ describe('the relay', () => {
       .filter((record) => record.key === key)
       .map((record) => JSON.parse(record.value ?? 'null') as { n: number });
 
-  it('publishes each row once as key = aggregate id, value = payload, with id/type/trace headers, and marks it published', async () => {
+  it('publishes each row once as key = aggregate id, value = payload, with id/type/trace and extra headers, and marks it published', async () => {
     prefix = uniqueName('relay');
     const [id] = await outbox.enqueue(db.pool, {
       aggregateType: 'parcel',
@@ -65,6 +65,7 @@ describe('the relay', () => {
       correlationId: 'corr-1',
       causationId: 'cause-1',
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      headers: { 'saga-id': 's-1', 'reply-topic': 'replies' },
     });
     // Numbers JavaScript cannot hold exactly, written by SQL: the relay must not round them.
     await db.pool.query(
@@ -88,6 +89,8 @@ describe('the relay', () => {
         'correlation-id': 'corr-1',
         'causation-id': 'cause-1',
         traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'saga-id': 's-1',
+        'reply-topic': 'replies',
       },
     });
     await expect.poll(async () => (await outboxStatus(db.pool)).backlog, { timeout: 5000 }).toBe(0);
