@@ -12,6 +12,7 @@ export { Lifecycle } from './lifecycle.js';
 export {
   quoteIdentifier,
   qualifiedName,
+  withTransaction,
   type Queryable,
   type ConnectionPool,
   type PooledConnection,

@@ -49,3 +49,28 @@ export function quoteIdentifier(name: string, option: string): string {
 export function qualifiedName(schema: string, table: string, option = 'table'): string {
   return `${quoteIdentifier(schema, `${option}.schema`)}.${quoteIdentifier(table, `${option}.table`)}`;
 }
+
+/**
+ * Runs `fn` in a transaction on a connection of its own: commits when `fn` resolves, rolls back
+ * (and rethrows) when it throws. A connection whose rollback failed is discarded, not reused.
+ */
+export async function withTransaction<T>(
+  pool: ConnectionPool,
+  fn: (tx: PooledConnection) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch((rollbackError: unknown) => {
+      broken = rollbackError as Error;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

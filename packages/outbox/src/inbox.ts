@@ -1,6 +1,7 @@
 import {
   qualifiedName,
   runMigrations,
+  withTransaction,
   type ConnectionPool,
   type MigrationResult,
   type Queryable,
@@ -111,23 +112,8 @@ export async function inbox<T>(
   fn: (tx: Queryable) => Promise<T>,
   options: InboxTableOptions = {},
 ): Promise<InboxResult<T>> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('begin');
-    if (!(await markProcessed(client, key, options))) {
-      await client.query('rollback');
-      return { duplicate: true };
-    }
-    const result = await fn(client);
-    await client.query('commit');
-    return { duplicate: false, result };
-  } catch (error) {
-    await client.query('rollback').catch((rollbackError: unknown) => {
-      broken = rollbackError as Error;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  return withTransaction(pool, async (tx): Promise<InboxResult<T>> => {
+    if (!(await markProcessed(tx, key, options))) return { duplicate: true };
+    return { duplicate: false, result: await fn(tx) };
+  });
 }

@@ -1,0 +1,285 @@
+import {
+  Lifecycle,
+  messageRetrySchema,
+  optionTypes,
+  parseOptions,
+  silentLogger,
+  type Logger,
+  type Queryable,
+} from '@trackops/core';
+import {
+  createInboxConsumer,
+  createOutbox,
+  createRelay,
+  type InboxConsumer,
+  type InboxMessage,
+  type Outbox,
+  type OutboxRelay,
+} from '@trackops/outbox';
+import { z } from 'zod';
+import { validate, type CommandDefinition } from './definition.js';
+import { CommandRejected, SagaError } from './errors.js';
+import { addressOf, jsonValue, replyEvent, sagaHeaders, type ReplyOutcome, type SagaAddress } from './messages.js';
+import { relayOptionsFor, relaySettingsSchema } from './relaySettings.js';
+import { sagaTableNames, sagaTablesSchema } from './tables.js';
+
+/** What a command handler gets besides the payload. */
+export interface CommandContext {
+  /** The participant's transaction: the handler's writes commit with the reply and inbox row. */
+  tx: Queryable;
+  sagaId: string;
+  /** The saga's correlation id (the `correlation-id` header). */
+  correlationId: string | undefined;
+  /** The command's event id (the `id` header). */
+  messageId: string;
+  /** `compensation` when the saga sends this command to undo a step. */
+  phase: 'action' | 'compensation';
+  /**
+   * For a compensation: whether this participant processed the step's action (executed or
+   * refused it). `false` means the action never arrived here — usually nothing is left to undo.
+   * Always `true` for an action.
+   */
+  actionReceived: boolean;
+}
+
+/** A handler for one command type, built with {@link handle}. */
+export interface CommandHandler {
+  readonly command: CommandDefinition;
+  readonly run: (payload: unknown, context: CommandContext) => Promise<unknown>;
+}
+
+/**
+ * Binds a handler to a command definition: the payload arrives validated and typed, and the
+ * returned reply is checked against the command's reply schema. Throw {@link CommandRejected}
+ * to refuse the command (its writes roll back, the saga gets a failure reply and compensates);
+ * any other error is a fault, retried and then dead-lettered.
+ */
+export function handle<C extends CommandDefinition>(
+  command: C,
+  handler: (payload: z.output<C['payload']>, context: CommandContext) => Promise<z.input<C['reply']>>,
+): CommandHandler {
+  return { command, run: handler as CommandHandler['run'] };
+}
+
+/** Options of {@link createSagaParticipant}. */
+export const sagaParticipantOptionsSchema = z
+  .object({
+    /** The participant's database (where `migrateParticipant` created its outbox and inbox). */
+    pool: optionTypes.pool(),
+    kafka: optionTypes.kafka(),
+    /** The consumer group, also the inbox's consumer name. */
+    groupId: z.string().min(1),
+    /** One handler per command type; the topics consumed are those of their commands. */
+    handlers: z
+      .array(z.custom<CommandHandler>((value) => typeof value === 'object' && value !== null && 'command' in value && 'run' in value, 'must be built with handle(command, fn)'))
+      .min(1),
+    /** The schema of the participant's saga outbox and inbox. @defaultValue `'public'` */
+    tables: sagaTablesSchema.prefault({}),
+    /** The relay of the replies (`false`: you run one yourself). @defaultValue a relay with its defaults */
+    relay: z.union([z.literal(false), relaySettingsSchema]).prefault({}),
+    /** Retries of a command that throws, before it is dead-lettered. */
+    retry: messageRetrySchema.prefault({}),
+    /** Command partitions processed at once (order holds per saga). @defaultValue 4 */
+    partitionsConsumedConcurrently: z.int().min(1).max(64).default(4),
+    /** Read the command topics from the start when the group is new. @defaultValue true */
+    fromBeginning: z.boolean().default(true),
+    signal: optionTypes.signal().optional(),
+    logger: optionTypes.logger().optional(),
+  })
+  .strict();
+
+/** Options of {@link createSagaParticipant}. */
+export type SagaParticipantOptions = z.input<typeof sagaParticipantOptionsSchema>;
+
+/** The participant's inbox key of a saga message: one execution per saga, step and phase. */
+function inboxKey(address: { sagaId: string; step: number | string; phase: string }): string {
+  return `saga:${address.sagaId}:${address.step}:${address.phase}`;
+}
+
+/**
+ * A service that executes saga commands: consumes its command topics through the inbox (each
+ * saga step's action and compensation runs once, even when the orchestrator sends it again
+ * after a timeout), runs the handler in a transaction, and writes the reply to its saga outbox
+ * in that same transaction — so the effect and the reply commit together.
+ *
+ * An action that arrives after its compensation (the orchestrator timed out and compensated
+ * first) is refused without running: the saga has moved on, and running it would leave an
+ * effect nothing undoes.
+ */
+export class SagaParticipant {
+  private readonly options: z.output<typeof sagaParticipantOptionsSchema>;
+  private readonly logger: Logger;
+  private readonly handlers = new Map<string, CommandHandler>();
+  private readonly names;
+  private readonly outbox: Outbox;
+  private relay: OutboxRelay | undefined;
+  private consumer: InboxConsumer | undefined;
+  private readonly lifecycle = new Lifecycle('saga participant', {
+    start: () => this.doStart(),
+    stop: async () => {
+      await this.consumer?.stop();
+      await this.relay?.stop();
+    },
+  });
+
+  constructor(options: SagaParticipantOptions) {
+    this.options = parseOptions(sagaParticipantOptionsSchema, options, 'createSagaParticipant');
+    this.logger = this.options.logger ?? silentLogger;
+    for (const handler of this.options.handlers) {
+      if (this.handlers.has(handler.command.type)) {
+        throw new SagaError({
+          code: 'SAGA_INVALID_DEFINITION',
+          message: `createSagaParticipant: two handlers for command ${handler.command.type}`,
+        });
+      }
+      this.handlers.set(handler.command.type, handler);
+    }
+    this.names = sagaTableNames(this.options.tables);
+    this.outbox = createOutbox(this.names.outbox);
+    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** Starts the reply relay and the command consumer. Idempotent. */
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /** Finishes the command in hand, commits offsets, stops. Idempotent. */
+  stop(): Promise<void> {
+    return this.lifecycle.stop();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private async doStart(): Promise<void> {
+    const { pool, kafka, relay, groupId } = this.options;
+    if (relay !== false) {
+      this.relay = createRelay(relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }));
+      await this.relay.start();
+    }
+    const topics = [...new Set([...this.handlers.values()].map((handler) => handler.command.topic))];
+    this.consumer = createInboxConsumer({
+      kafka,
+      pool,
+      groupId,
+      topics,
+      inboxTable: this.names.inbox,
+      fromBeginning: this.options.fromBeginning,
+      retry: this.options.retry,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      messageId: (message) => {
+        const { headers } = message;
+        const sagaId = headers[sagaHeaders.sagaId];
+        const step = headers[sagaHeaders.step];
+        const phase = headers[sagaHeaders.phase];
+        // Not a saga command: keyed by its id, and the handler dead-letters it.
+        if (sagaId === undefined || step === undefined || phase === undefined) {
+          return headers['id'] ?? `${message.topic}:${message.partition}:${message.offset}`;
+        }
+        return inboxKey({ sagaId, step, phase });
+      },
+      handler: (message, tx) => this.onCommand(message, tx),
+      logger: this.logger,
+    });
+    await this.consumer.start();
+  }
+
+  private async processed(tx: Queryable, key: string): Promise<boolean> {
+    const { rows } = await tx.query(
+      `select 1 from ${this.names.inboxQualified} where consumer = $1 and message_id = $2`,
+      [this.options.groupId, key],
+    );
+    return rows.length > 0;
+  }
+
+  private async onCommand(message: InboxMessage, tx: Queryable): Promise<void> {
+    const address = addressOf(message.headers);
+    const type = message.headers['type'] ?? '';
+    const handler = this.handlers.get(type);
+    if (handler === undefined) {
+      throw new SagaError({
+        code: 'SAGA_UNKNOWN_MESSAGE',
+        message: `no handler for command ${JSON.stringify(type)} on ${message.topic} (handled: ${[...this.handlers.keys()].join(', ')})`,
+      });
+    }
+    const replyTopic = message.headers[sagaHeaders.replyTopic];
+    if (replyTopic === undefined || replyTopic === '') {
+      throw new SagaError({ code: 'SAGA_UNKNOWN_MESSAGE', message: `command ${type} has no ${sagaHeaders.replyTopic} header` });
+    }
+    const payload = validate(handler.command.payload, jsonValue(message.value, `command ${type}`), `${type} payload`);
+    const context = {
+      sagaId: address.sagaId,
+      correlationId: message.headers['correlation-id'],
+      messageId: message.messageId,
+      phase: address.phase,
+    };
+    const log = { ...context, commandType: type, step: address.stepName };
+    let outcome: ReplyOutcome;
+    if (address.phase === 'action' && (await this.processed(tx, inboxKey({ ...address, phase: 'compensation' })))) {
+      outcome = { outcome: 'failure', reason: 'the saga compensated this step before the command arrived' };
+      this.logger.warn(log, 'late saga command refused: its compensation ran first');
+    } else {
+      const actionReceived =
+        address.phase === 'action' || (await this.processed(tx, inboxKey({ ...address, phase: 'action' })));
+      outcome = await this.execute(handler, payload, { ...context, tx, actionReceived });
+      this.logger.debug({ ...log, outcome: outcome.outcome }, 'saga command handled');
+    }
+    await this.outbox.enqueue(
+      tx,
+      replyEvent(
+        {
+          address,
+          type,
+          id: message.headers['id'] ?? message.messageId,
+          replyTopic,
+          correlationId: context.correlationId,
+        },
+        outcome,
+      ),
+    );
+  }
+
+  /** Runs the handler under a savepoint: a refusal undoes its writes and becomes a failure reply. */
+  private async execute(handler: CommandHandler, payload: unknown, context: CommandContext): Promise<ReplyOutcome> {
+    const { tx } = context;
+    await tx.query('savepoint trackops_saga_command');
+    try {
+      const reply = await handler.run(payload, context);
+      await tx.query('release savepoint trackops_saga_command');
+      return {
+        outcome: 'success',
+        payload: validate(handler.command.reply, reply ?? {}, `${handler.command.type} reply`),
+      };
+    } catch (error) {
+      if (!(error instanceof CommandRejected)) throw error;
+      await tx.query('rollback to savepoint trackops_saga_command');
+      return { outcome: 'failure', reason: error.reason };
+    }
+  }
+}
+
+/**
+ * Creates a participant; nothing runs until `start()`.
+ *
+ * @example
+ * ```ts
+ * await migrateParticipant(pool);
+ * const participant = createSagaParticipant({
+ *   pool, kafka, groupId: 'inventory',
+ *   handlers: [
+ *     handle(ReserveInventory, async (payload, { tx }) => {
+ *       const reserved = await reserve(tx, payload.items);
+ *       if (!reserved) throw new CommandRejected('insufficient stock');
+ *       return { reservationId: reserved.id };
+ *     }),
+ *     handle(ReleaseInventory, async (payload, { tx }) => { await release(tx, payload.orderId); return {}; }),
+ *   ],
+ * });
+ * await participant.start();
+ * ```
+ */
+export function createSagaParticipant(options: SagaParticipantOptions): SagaParticipant {
+  return new SagaParticipant(options);
+}
