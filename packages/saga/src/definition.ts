@@ -1,4 +1,9 @@
-import { describeIssues, messageRetrySchema, type MessageRetry, type Queryable } from '@trackops/core';
+import {
+  describeIssues,
+  messageRetrySchema,
+  type MessageRetry,
+  type Queryable,
+} from '@trackops/core';
 import { z } from 'zod';
 import { SagaError } from './errors.js';
 
@@ -151,7 +156,11 @@ export interface SagaBuilder<TData> {
 }
 
 const stepNamePattern = /^[A-Za-z0-9._-]{1,100}$/;
-const timeoutSchema = z.int().min(1).max(7 * 24 * 3_600_000).default(30_000);
+const timeoutSchema = z
+  .int()
+  .min(1)
+  .max(7 * 24 * 3_600_000)
+  .default(30_000);
 
 function invalid(saga: string, message: string): SagaError {
   return new SagaError({
@@ -175,10 +184,14 @@ function resolveStep(
   step: CommandStep<unknown, CommandDefinition> | LocalStep<unknown>,
 ): ResolvedStep {
   if (!stepNamePattern.test(name)) {
-    throw invalid(saga, `step [${index}] name ${JSON.stringify(name)}: letters, digits, . _ - (1–100)`);
+    throw invalid(
+      saga,
+      `step [${index}] name ${JSON.stringify(name)}: letters, digits, . _ - (1–100)`,
+    );
   }
   const timeout = timeoutSchema.safeParse(step.timeoutMs);
-  if (!timeout.success) throw invalid(saga, `step ${name}: timeoutMs: ${describeIssues(timeout.error)}`);
+  if (!timeout.success)
+    throw invalid(saga, `step ${name}: timeoutMs: ${describeIssues(timeout.error)}`);
   const retry = messageRetrySchema.safeParse(step.retry ?? {});
   if (!retry.success) throw invalid(saga, `step ${name}: retry.${describeIssues(retry.error)}`);
   const action: ResolvedStep['action'] =

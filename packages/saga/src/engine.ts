@@ -2,7 +2,14 @@ import type { Queryable } from '@trackops/core';
 import type { Outbox } from '@trackops/outbox';
 import { validate, type SagaDefinition } from './definition.js';
 import { SagaError } from './errors.js';
-import { decide, initialState, type SagaInput, type SagaState, type StepLogEntry, type Transition } from './machine.js';
+import {
+  decide,
+  initialState,
+  type SagaInput,
+  type SagaState,
+  type StepLogEntry,
+  type Transition,
+} from './machine.js';
 import { commandEvent } from './messages.js';
 import { insertInstance, saveTransition, type InstanceRow } from './store.js';
 import type { SagaTableNames } from './tables.js';
@@ -35,7 +42,10 @@ export class SagaEngine {
   ) {
     for (const saga of sagas) {
       if (this.sagas.has(saga.name)) {
-        throw new SagaError({ code: 'SAGA_INVALID_DEFINITION', message: `saga ${JSON.stringify(saga.name)} is registered twice` });
+        throw new SagaError({
+          code: 'SAGA_INVALID_DEFINITION',
+          message: `saga ${JSON.stringify(saga.name)} is registered twice`,
+        });
       }
       this.sagas.set(saga.name, saga);
     }
@@ -101,7 +111,11 @@ export class SagaEngine {
     const after = transition.state;
     const applied = { instance, before: instance.state, after, log, ignored };
     if (ignored !== null && log.length === 0) return applied;
-    validate(saga.data, after.data, `${saga.name} saga data after step ${saga.steps[after.step]?.name ?? after.step}`);
+    validate(
+      saga.data,
+      after.data,
+      `${saga.name} saga data after step ${saga.steps[after.step]?.name ?? after.step}`,
+    );
     if (commands.length > 0) {
       await this.outbox.enqueue(
         tx,
@@ -115,7 +129,15 @@ export class SagaEngine {
         ),
       );
     }
-    await saveTransition(tx, this.names, instance, after, log, (step) => saga.steps[step]?.name ?? null, messageId);
+    await saveTransition(
+      tx,
+      this.names,
+      instance,
+      after,
+      log,
+      (step) => saga.steps[step]?.name ?? null,
+      messageId,
+    );
     return applied;
   }
 
@@ -132,12 +154,16 @@ export class SagaEngine {
     await tx.query('savepoint trackops_saga_local');
     try {
       const data = await local.run(tx, state.data);
-      if (data !== undefined) validate(saga.data, data, `${saga.name} saga data returned by ${step.name}`);
+      if (data !== undefined)
+        validate(saga.data, data, `${saga.name} saga data returned by ${step.name}`);
       await tx.query('release savepoint trackops_saga_local');
       return { kind: 'local-succeeded', data };
     } catch (error) {
       await tx.query('rollback to savepoint trackops_saga_local');
-      return { kind: 'local-failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      return {
+        kind: 'local-failed',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      };
     }
   }
 }

@@ -56,6 +56,7 @@ export {
   sagaRuntimeOptionsSchema,
   type SagaRuntimeOptions,
   type SagaRuntimeEvents,
+  type SagaRuntimeStats,
   type BeginOptions,
 } from './runtime.js';
 export {

@@ -12,12 +12,7 @@ import { SagaError } from './errors.js';
  * waits for an operator (`retrySaga` or `abortSaga`); the rest are final.
  */
 export type SagaStatus =
-  | 'RUNNING'
-  | 'COMPENSATING'
-  | 'COMPLETED'
-  | 'COMPENSATED'
-  | 'COMPENSATION_FAILED'
-  | 'ABORTED';
+  'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'COMPENSATED' | 'COMPENSATION_FAILED' | 'ABORTED';
 
 /** Whether a step's action or its compensation is meant. */
 export type StepPhase = 'action' | 'compensation';
@@ -239,7 +234,12 @@ class Draft {
   private enterCompensation(from: number): void {
     let index = from;
     while (index >= 0 && this.saga.steps[index]!.compensation === undefined) index--;
-    Object.assign(this.state, { status: 'COMPENSATING', step: index, phase: 'compensation', attempt: 1 });
+    Object.assign(this.state, {
+      status: 'COMPENSATING',
+      step: index,
+      phase: 'compensation',
+      attempt: 1,
+    });
     if (index < 0) {
       this.settle(null, null);
       this.state.status = 'COMPENSATED';
@@ -320,7 +320,11 @@ class Draft {
     }
     const action = step.action;
     if (action.kind !== 'command') return; // awaitsReply holds only for command steps
-    const reply = validate(action.command.reply, input.payload, `${action.command.type} reply of step ${step.name}`);
+    const reply = validate(
+      action.command.reply,
+      input.payload,
+      `${action.command.type} reply of step ${step.name}`,
+    );
     this.record('reply-succeeded', null);
     if (action.onReply) this.state.data = action.onReply(this.state.data, reply);
     this.enterAction(step.index + 1);
@@ -328,7 +332,11 @@ class Draft {
 
   private deadline(): void {
     const { status, waiting, deadlineAt } = this.state;
-    if ((status !== 'RUNNING' && status !== 'COMPENSATING') || deadlineAt === null || deadlineAt > this.now) {
+    if (
+      (status !== 'RUNNING' && status !== 'COMPENSATING') ||
+      deadlineAt === null ||
+      deadlineAt > this.now
+    ) {
       this.ignored = 'no deadline due';
       return;
     }
@@ -392,7 +400,11 @@ class Draft {
   }
 
   private scheduleRetry(): void {
-    const delay = backoffDelay(messageRetryBackoff(this.step.retry), this.state.attempt, this.random);
+    const delay = backoffDelay(
+      messageRetryBackoff(this.step.retry),
+      this.state.attempt,
+      this.random,
+    );
     this.state.attempt++;
     this.settle('retry', this.now + delay);
     this.record('retry-scheduled', `in ${delay} ms`);
@@ -400,7 +412,9 @@ class Draft {
 
   private operatorRetry(): void {
     if (this.state.status !== 'COMPENSATION_FAILED') {
-      throw invalidState(`retry applies to a COMPENSATION_FAILED saga; this one is ${this.state.status}`);
+      throw invalidState(
+        `retry applies to a COMPENSATION_FAILED saga; this one is ${this.state.status}`,
+      );
     }
     Object.assign(this.state, { status: 'COMPENSATING', attempt: 1, compensationError: null });
     this.record('operator-retry', null);
@@ -416,7 +430,9 @@ class Draft {
       return;
     }
     if (status !== 'RUNNING') {
-      throw invalidState(`abort applies to a RUNNING or COMPENSATION_FAILED saga; this one is ${status}`);
+      throw invalidState(
+        `abort applies to a RUNNING or COMPENSATION_FAILED saga; this one is ${status}`,
+      );
     }
     this.record('operator-abort', reason);
     this.state.error = `aborted: ${reason}`;

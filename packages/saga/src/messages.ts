@@ -53,11 +53,18 @@ export function commandEvent(
 }
 
 /** A reply's outcome: the handler's result, or the reason it refused the command. */
-export type ReplyOutcome = { outcome: 'success'; payload: unknown } | { outcome: 'failure'; reason: string };
+export type ReplyOutcome =
+  { outcome: 'success'; payload: unknown } | { outcome: 'failure'; reason: string };
 
 /** The outbox event of a reply, keyed by saga id and routed to the command's reply topic. */
 export function replyEvent(
-  command: { address: SagaAddress; type: string; id: string; replyTopic: string; correlationId: string | undefined },
+  command: {
+    address: SagaAddress;
+    type: string;
+    id: string;
+    replyTopic: string;
+    correlationId: string | undefined;
+  },
   reply: ReplyOutcome,
 ): OutboxEvent {
   const { address } = command;
@@ -96,11 +103,15 @@ function required(headers: Record<string, string>, name: string): string {
 export function addressOf(headers: Record<string, string>): SagaAddress {
   const step = Number(required(headers, sagaHeaders.step));
   if (!Number.isSafeInteger(step) || step < 0) {
-    throw unknownMessage(`header ${sagaHeaders.step} must be a step index (got ${JSON.stringify(headers[sagaHeaders.step])})`);
+    throw unknownMessage(
+      `header ${sagaHeaders.step} must be a step index (got ${JSON.stringify(headers[sagaHeaders.step])})`,
+    );
   }
   const phase = required(headers, sagaHeaders.phase);
   if (phase !== 'action' && phase !== 'compensation') {
-    throw unknownMessage(`header ${sagaHeaders.phase} must be action or compensation (got ${JSON.stringify(phase)})`);
+    throw unknownMessage(
+      `header ${sagaHeaders.phase} must be action or compensation (got ${JSON.stringify(phase)})`,
+    );
   }
   return {
     sagaId: required(headers, sagaHeaders.sagaId),
@@ -136,5 +147,7 @@ export function replyOutcome(headers: Record<string, string>, value: Buffer | nu
     const reason = (body as { reason?: unknown } | null)?.reason;
     return { outcome, reason: typeof reason === 'string' ? reason : 'failed (no reason given)' };
   }
-  throw unknownMessage(`header ${sagaHeaders.outcome} must be success or failure (got ${JSON.stringify(outcome)})`);
+  throw unknownMessage(
+    `header ${sagaHeaders.outcome} must be success or failure (got ${JSON.stringify(outcome)})`,
+  );
 }

@@ -42,7 +42,14 @@ export interface SagaDetails extends SagaSummary {
   steps: SagaStepRecord[];
 }
 
-const statuses = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'COMPENSATION_FAILED', 'ABORTED'] as const;
+const statuses = [
+  'RUNNING',
+  'COMPENSATING',
+  'COMPLETED',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
+  'ABORTED',
+] as const;
 
 /** Filters of {@link listSagas}. */
 export const listSagasSchema = z
@@ -100,7 +107,11 @@ export async function listSagas(
   filters: ListSagasOptions = {},
   tables: SagaTablesOptions = {},
 ): Promise<SagaSummary[]> {
-  const { status, sagaType, idleForMs, limit } = parseOptions(listSagasSchema, filters, 'listSagas');
+  const { status, sagaType, idleForMs, limit } = parseOptions(
+    listSagasSchema,
+    filters,
+    'listSagas',
+  );
   const names = sagaTableNames(tables);
   const { rows } = await db.query<Record<string, unknown>>(
     `select ${summaryColumns} from ${names.instances}
@@ -175,7 +186,12 @@ export async function sagaStats(
 ): Promise<SagaStats> {
   const names = sagaTableNames(options);
   const stuckAfter = (options.stuckAfterMs ?? 60_000) / 1000;
-  const { rows } = await db.query<{ status: SagaStatus; count: string; stuck: string; oldest_ms: string | null }>(
+  const { rows } = await db.query<{
+    status: SagaStatus;
+    count: string;
+    stuck: string;
+    oldest_ms: string | null;
+  }>(
     `select status, count(*)::text as count,
             count(*) filter (where status = 'COMPENSATION_FAILED'
               or (status in ('RUNNING', 'COMPENSATING') and (
@@ -186,7 +202,10 @@ export async function sagaStats(
        from ${names.instances} group by status`,
     [stuckAfter],
   );
-  const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<SagaStatus, number>;
+  const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<
+    SagaStatus,
+    number
+  >;
   let stuck = 0;
   let oldestActiveMs = 0;
   for (const row of rows) {

@@ -19,7 +19,7 @@ import {
 import { z } from 'zod';
 import { validate, type CommandDefinition } from './definition.js';
 import { CommandRejected, SagaError } from './errors.js';
-import { addressOf, jsonValue, replyEvent, sagaHeaders, type ReplyOutcome, type SagaAddress } from './messages.js';
+import { addressOf, jsonValue, replyEvent, sagaHeaders, type ReplyOutcome } from './messages.js';
 import { relayOptionsFor, relaySettingsSchema } from './relaySettings.js';
 import { sagaTableNames, sagaTablesSchema } from './tables.js';
 
@@ -56,7 +56,10 @@ export interface CommandHandler {
  */
 export function handle<C extends CommandDefinition>(
   command: C,
-  handler: (payload: z.output<C['payload']>, context: CommandContext) => Promise<z.input<C['reply']>>,
+  handler: (
+    payload: z.output<C['payload']>,
+    context: CommandContext,
+  ) => Promise<z.input<C['reply']>>,
 ): CommandHandler {
   return { command, run: handler as CommandHandler['run'] };
 }
@@ -71,7 +74,13 @@ export const sagaParticipantOptionsSchema = z
     groupId: z.string().min(1),
     /** One handler per command type; the topics consumed are those of their commands. */
     handlers: z
-      .array(z.custom<CommandHandler>((value) => typeof value === 'object' && value !== null && 'command' in value && 'run' in value, 'must be built with handle(command, fn)'))
+      .array(
+        z.custom<CommandHandler>(
+          (value) =>
+            typeof value === 'object' && value !== null && 'command' in value && 'run' in value,
+          'must be built with handle(command, fn)',
+        ),
+      )
       .min(1),
     /** The schema of the participant's saga outbox and inbox. @defaultValue `'public'` */
     tables: sagaTablesSchema.prefault({}),
@@ -156,10 +165,14 @@ export class SagaParticipant {
   private async doStart(): Promise<void> {
     const { pool, kafka, relay, groupId } = this.options;
     if (relay !== false) {
-      this.relay = createRelay(relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }));
+      this.relay = createRelay(
+        relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }),
+      );
       await this.relay.start();
     }
-    const topics = [...new Set([...this.handlers.values()].map((handler) => handler.command.topic))];
+    const topics = [
+      ...new Set([...this.handlers.values()].map((handler) => handler.command.topic)),
+    ];
     this.consumer = createInboxConsumer({
       kafka,
       pool,
@@ -206,9 +219,16 @@ export class SagaParticipant {
     }
     const replyTopic = message.headers[sagaHeaders.replyTopic];
     if (replyTopic === undefined || replyTopic === '') {
-      throw new SagaError({ code: 'SAGA_UNKNOWN_MESSAGE', message: `command ${type} has no ${sagaHeaders.replyTopic} header` });
+      throw new SagaError({
+        code: 'SAGA_UNKNOWN_MESSAGE',
+        message: `command ${type} has no ${sagaHeaders.replyTopic} header`,
+      });
     }
-    const payload = validate(handler.command.payload, jsonValue(message.value, `command ${type}`), `${type} payload`);
+    const payload = validate(
+      handler.command.payload,
+      jsonValue(message.value, `command ${type}`),
+      `${type} payload`,
+    );
     const context = {
       sagaId: address.sagaId,
       correlationId: message.headers['correlation-id'],
@@ -217,14 +237,30 @@ export class SagaParticipant {
     };
     const log = { ...context, commandType: type, step: address.stepName };
     let outcome: ReplyOutcome;
-    if (address.phase === 'action' && (await this.processed(tx, inboxKey({ ...address, phase: 'compensation' })))) {
-      outcome = { outcome: 'failure', reason: 'the saga compensated this step before the command arrived' };
+    if (
+      address.phase === 'action' &&
+      (await this.processed(tx, inboxKey({ ...address, phase: 'compensation' })))
+    ) {
+      outcome = {
+        outcome: 'failure',
+        reason: 'the saga compensated this step before the command arrived',
+      };
       this.logger.warn(log, 'late saga command refused: its compensation ran first');
     } else {
       const actionReceived =
-        address.phase === 'action' || (await this.processed(tx, inboxKey({ ...address, phase: 'action' })));
+        address.phase === 'action' ||
+        (await this.processed(tx, inboxKey({ ...address, phase: 'action' })));
       outcome = await this.execute(handler, payload, { ...context, tx, actionReceived });
       this.logger.debug({ ...log, outcome: outcome.outcome }, 'saga command handled');
+      if (outcome.outcome === 'failure' && address.phase === 'compensation') {
+        // The saga retries a refused compensation: forget it, so the next attempt runs. (A
+        // refused action stays recorded: the saga never retries it, and running a redelivered
+        // copy could leave an effect nothing undoes.)
+        await tx.query(
+          `delete from ${this.names.inboxQualified} where consumer = $1 and message_id = $2`,
+          [this.options.groupId, message.messageId],
+        );
+      }
     }
     await this.outbox.enqueue(
       tx,
@@ -242,7 +278,11 @@ export class SagaParticipant {
   }
 
   /** Runs the handler under a savepoint: a refusal undoes its writes and becomes a failure reply. */
-  private async execute(handler: CommandHandler, payload: unknown, context: CommandContext): Promise<ReplyOutcome> {
+  private async execute(
+    handler: CommandHandler,
+    payload: unknown,
+    context: CommandContext,
+  ): Promise<ReplyOutcome> {
     const { tx } = context;
     await tx.query('savepoint trackops_saga_command');
     try {

@@ -68,7 +68,10 @@ export class DeadlinePoller {
           await tx.query('release savepoint trackops_saga_wake');
         } catch (error) {
           await tx.query('rollback to savepoint trackops_saga_wake');
-          this.options.logger.error({ err: error, sagaId: instance.id }, 'saga deadline could not be applied; retrying next round');
+          this.options.logger.error(
+            { err: error, sagaId: instance.id },
+            'saga deadline could not be applied; retrying next round',
+          );
         }
       }
     });

@@ -27,7 +27,12 @@ export type RelaySettings = z.input<typeof relaySettingsSchema>;
  */
 export function relayOptionsFor(
   settings: z.output<typeof relaySettingsSchema>,
-  context: { pool: ConnectionPool; kafka: Kafka; table: { schema: string; table: string }; logger: Logger },
+  context: {
+    pool: ConnectionPool;
+    kafka: Kafka;
+    table: { schema: string; table: string };
+    logger: Logger;
+  },
 ): RelayOptions {
   return {
     ...settings,

@@ -6,6 +6,7 @@ import {
   silentLogger,
   TypedEmitter,
   withTransaction,
+  type ConnectionPool,
   type Logger,
   type Queryable,
 } from '@trackops/core';
@@ -37,7 +38,14 @@ export const sagaRuntimeOptionsSchema = z
     /** The kafkajs client: the reply consumer and the relay of the saga outbox use it. */
     kafka: optionTypes.kafka(),
     /** The sagas this runtime runs (built with `defineSaga`). */
-    sagas: z.array(z.custom<SagaDefinition>((value) => typeof value === 'object' && value !== null && 'steps' in value, 'must be built with defineSaga(...).build()')).min(1),
+    sagas: z
+      .array(
+        z.custom<SagaDefinition>(
+          (value) => typeof value === 'object' && value !== null && 'steps' in value,
+          'must be built with defineSaga(...).build()',
+        ),
+      )
+      .min(1),
     /** The topic participants reply to (sent with each command as the `reply-topic` header). */
     replyTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name'),
     /** The reply consumer's group (all runtimes of one service share it). @defaultValue `saga-<replyTopic>` */
@@ -72,12 +80,28 @@ export type SagaRuntimeOptions = z.input<typeof sagaRuntimeOptionsSchema>;
 /** Instrumentation events of the runtime (for metrics and logs). */
 export interface SagaRuntimeEvents {
   [event: string]: unknown;
+  /** `begin` wrote a saga (in the caller's transaction, which may still roll back). */
+  'saga:started': { sagaId: string; sagaType: string };
   /** A saga moved, committed. `to` is its new status. */
   'saga:transition': { sagaId: string; sagaType: string; from: string; to: string; step: number };
   /** A saga reached a final or operator-bound status; `durationMs` since it began. */
   'saga:ended': { sagaId: string; sagaType: string; status: string; durationMs: number };
   /** A reply was absorbed without effect (duplicate, late, or for a finished saga). */
   'saga:reply-ignored': { sagaId: string; reason: string };
+}
+
+/** What this runtime process did since it was created (see also `sagaStats` for the table). */
+export interface SagaRuntimeStats {
+  /** Sagas begun through this runtime. */
+  started: number;
+  completed: number;
+  compensated: number;
+  compensationFailed: number;
+  aborted: number;
+  /** Transitions this runtime committed (replies, deadlines, operator calls, begins). */
+  transitions: number;
+  /** Replies absorbed without effect (duplicate, late, or for a finished or unknown saga). */
+  repliesIgnored: number;
 }
 
 /** Options of {@link SagaRuntime.begin}. */
@@ -106,6 +130,15 @@ export class SagaRuntime {
   private relay: OutboxRelay | undefined;
   private consumer: InboxConsumer | undefined;
   private poller: DeadlinePoller | undefined;
+  private readonly counters: SagaRuntimeStats = {
+    started: 0,
+    completed: 0,
+    compensated: 0,
+    compensationFailed: 0,
+    aborted: 0,
+    transitions: 0,
+    repliesIgnored: 0,
+  };
   private readonly lifecycle = new Lifecycle('saga runtime', {
     start: () => this.doStart(),
     stop: () => this.doStop(),
@@ -137,6 +170,11 @@ export class SagaRuntime {
     return this.events.on(event, listener);
   }
 
+  /** A snapshot of what this runtime did (counted after each transaction committed). */
+  stats(): SagaRuntimeStats {
+    return { ...this.counters };
+  }
+
   /** Starts the relay, the reply consumer and the deadline poller. Idempotent. */
   start(): Promise<void> {
     return this.lifecycle.start();
@@ -154,7 +192,9 @@ export class SagaRuntime {
   private async doStart(): Promise<void> {
     const { pool, kafka, replyTopic, relay } = this.options;
     if (relay !== false) {
-      this.relay = createRelay(relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }));
+      this.relay = createRelay(
+        relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }),
+      );
       await this.relay.start();
     }
     this.consumer = createInboxConsumer({
@@ -206,10 +246,15 @@ export class SagaRuntime {
   ): Promise<string> {
     const id = options.id ?? uuidv7();
     const run = (tx: Queryable) =>
-      this.engine.begin(tx, saga as SagaDefinition, data, id, options.correlationId ?? null);
+      this.engine.begin(tx, saga, data, id, options.correlationId ?? null);
     // A bare pool would run each statement on its own; give the saga a transaction of its own.
     const applied = isPool(client) ? await withTransaction(client, run) : await run(client);
-    this.logger.info({ sagaId: id, sagaType: saga.name, correlationId: options.correlationId ?? id }, 'saga started');
+    this.logger.info(
+      { sagaId: id, sagaType: saga.name, correlationId: options.correlationId ?? id },
+      'saga started',
+    );
+    this.counters.started++;
+    this.events.emit('saga:started', { sagaId: id, sagaType: saga.name });
     this.report(applied);
     return id;
   }
@@ -247,30 +292,59 @@ export class SagaRuntime {
     const address = addressOf(message.headers);
     const instance = await lockInstance(tx, this.names, address.sagaId);
     if (instance === undefined) {
-      this.logger.warn({ sagaId: address.sagaId, messageId: message.messageId }, 'reply for an unknown saga ignored');
+      this.logger.warn(
+        { sagaId: address.sagaId, messageId: message.messageId },
+        'reply for an unknown saga ignored',
+      );
+      this.counters.repliesIgnored++;
       this.events.emit('saga:reply-ignored', { sagaId: address.sagaId, reason: 'unknown saga' });
       return;
     }
     const outcome = replyOutcome(message.headers, message.value);
     const input: SagaInput =
       outcome.outcome === 'success'
-        ? { kind: 'reply', step: address.step, phase: address.phase, outcome: 'success', payload: outcome.payload }
-        : { kind: 'reply', step: address.step, phase: address.phase, outcome: 'failure', reason: outcome.reason };
+        ? {
+            kind: 'reply',
+            step: address.step,
+            phase: address.phase,
+            outcome: 'success',
+            payload: outcome.payload,
+          }
+        : {
+            kind: 'reply',
+            step: address.step,
+            phase: address.phase,
+            outcome: 'failure',
+            reason: outcome.reason,
+          };
     const applied = await this.engine.apply(tx, instance, input, message.messageId);
     // Reported before the inbox commits: a failed commit redelivers the reply and reports again.
     this.report(applied);
   }
 
+  private count(status: string): void {
+    if (status === 'COMPLETED') this.counters.completed++;
+    else if (status === 'COMPENSATED') this.counters.compensated++;
+    else if (status === 'COMPENSATION_FAILED') this.counters.compensationFailed++;
+    else if (status === 'ABORTED') this.counters.aborted++;
+  }
+
   private report(applied: Applied): void {
     const { instance, before, after, ignored } = applied;
-    const context = { sagaId: instance.id, sagaType: instance.sagaType, correlationId: instance.correlationId ?? instance.id };
+    const context = {
+      sagaId: instance.id,
+      sagaType: instance.sagaType,
+      correlationId: instance.correlationId ?? instance.id,
+    };
     if (ignored !== null) {
       this.logger.info({ ...context, reason: ignored }, 'saga input ignored');
       if (applied.log.some((entry) => entry.event === 'reply-ignored')) {
+        this.counters.repliesIgnored++;
         this.events.emit('saga:reply-ignored', { sagaId: instance.id, reason: ignored });
       }
       return;
     }
+    this.counters.transitions++;
     this.events.emit('saga:transition', {
       sagaId: instance.id,
       sagaType: instance.sagaType,
@@ -279,11 +353,21 @@ export class SagaRuntime {
       step: after.step,
     });
     if (after.status !== before.status || after.step !== before.step) {
-      this.logger.debug({ ...context, status: after.status, step: after.step, phase: after.phase }, 'saga moved');
+      this.logger.debug(
+        { ...context, status: after.status, step: after.step, phase: after.phase },
+        'saga moved',
+      );
     }
-    if (after.status !== before.status && (isFinal(after.status) || after.status === 'COMPENSATION_FAILED')) {
+    if (
+      after.status !== before.status &&
+      (isFinal(after.status) || after.status === 'COMPENSATION_FAILED')
+    ) {
+      this.count(after.status);
       const level = after.status === 'COMPLETED' ? 'info' : 'warn';
-      this.logger[level]({ ...context, status: after.status, error: after.error }, `saga ${after.status.toLowerCase()}`);
+      this.logger[level](
+        { ...context, status: after.status, error: after.error },
+        `saga ${after.status.toLowerCase()}`,
+      );
       this.events.emit('saga:ended', {
         sagaId: instance.id,
         sagaType: instance.sagaType,
@@ -294,9 +378,12 @@ export class SagaRuntime {
   }
 }
 
-function isPool(client: Queryable): client is Queryable & { connect: () => Promise<never>; totalCount: number } {
+function isPool(client: Queryable): client is ConnectionPool {
   // pg.Pool has connect() and pool counters; a pg.PoolClient has connect() too but no counters.
-  return typeof (client as { connect?: unknown }).connect === 'function' && typeof (client as { totalCount?: unknown }).totalCount === 'number';
+  return (
+    typeof (client as { connect?: unknown }).connect === 'function' &&
+    typeof (client as { totalCount?: unknown }).totalCount === 'number'
+  );
 }
 
 /**

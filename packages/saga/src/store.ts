@@ -48,7 +48,16 @@ export async function insertInstance(
   const { rows } = await tx.query<Record<string, unknown>>(
     `insert into ${names.instances} (id, saga_type, status, step, phase, attempt, data, correlation_id)
      values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${columns}`,
-    [instance.id, instance.sagaType, state.status, state.step, state.phase, state.attempt, JSON.stringify(state.data), instance.correlationId],
+    [
+      instance.id,
+      instance.sagaType,
+      state.status,
+      state.step,
+      state.phase,
+      state.attempt,
+      JSON.stringify(state.data),
+      instance.correlationId,
+    ],
   );
   return rowOf(rows[0]!);
 }
@@ -102,7 +111,8 @@ export async function saveTransition(
   stepName: (step: number) => string | null,
   messageId: string | null,
 ): Promise<void> {
-  const final = state.status === 'COMPLETED' || state.status === 'COMPENSATED' || state.status === 'ABORTED';
+  const final =
+    state.status === 'COMPLETED' || state.status === 'COMPENSATED' || state.status === 'ABORTED';
   const result = await tx.query(
     `update ${names.instances}
         set status = $3, step = $4, phase = $5, attempt = $6, data = $7, error = $8, waiting = $9,

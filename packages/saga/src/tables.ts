@@ -1,4 +1,9 @@
-import { quoteIdentifier, runMigrations, type ConnectionPool, type MigrationResult } from '@trackops/core';
+import {
+  quoteIdentifier,
+  runMigrations,
+  type ConnectionPool,
+  type MigrationResult,
+} from '@trackops/core';
 import { migrate as migrateOutbox, migrateInbox } from '@trackops/outbox';
 import { z } from 'zod';
 
@@ -50,7 +55,11 @@ export async function migrateSagas(
   await migrateParticipant(pool, options);
   return runMigrations(
     pool,
-    { schema: names.schema, historyTable: 'saga_migrations', lockKey: `trackops:saga:migrate:${names.schema}` },
+    {
+      schema: names.schema,
+      historyTable: 'saga_migrations',
+      lockKey: `trackops:saga:migrate:${names.schema}`,
+    },
     [
       {
         version: 1,

@@ -69,7 +69,9 @@ export interface SagaTestHarness<TData> {
 
 const noDatabase: Queryable = {
   query: () =>
-    Promise.reject(new Error('the saga test harness has no database: pass { tx } to createSagaTestHarness')),
+    Promise.reject(
+      new Error('the saga test harness has no database: pass { tx } to createSagaTestHarness'),
+    ),
 };
 
 /**
@@ -102,7 +104,10 @@ export function createSagaTestHarness<TData>(
 
   const current = (): SagaState => {
     if (state === undefined) {
-      throw new SagaError({ code: 'SAGA_INVALID_STATE', message: 'the saga has not begun: call begin(data) first' });
+      throw new SagaError({
+        code: 'SAGA_INVALID_STATE',
+        message: 'the saga has not begun: call begin(data) first',
+      });
     }
     return state;
   };
@@ -119,10 +124,14 @@ export function createSagaTestHarness<TData>(
       const local = transition.runLocal.phase === 'action' ? step.action : step.compensation;
       let outcome: SagaInput;
       try {
-        if (local?.kind !== 'local') throw new Error(`step ${step.name} has no local ${transition.runLocal.phase}`);
+        if (local?.kind !== 'local')
+          throw new Error(`step ${step.name} has no local ${transition.runLocal.phase}`);
         outcome = { kind: 'local-succeeded', data: await local.run(tx, transition.state.data) };
       } catch (error) {
-        outcome = { kind: 'local-failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+        outcome = {
+          kind: 'local-failed',
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        };
       }
       transition = decide(definition, transition.state, outcome, now, random);
     }
@@ -155,7 +164,8 @@ export function createSagaTestHarness<TData>(
       return now;
     },
     async begin(data) {
-      if (state !== undefined) throw new SagaError({ code: 'SAGA_INVALID_STATE', message: 'begin() was already called' });
+      if (state !== undefined)
+        throw new SagaError({ code: 'SAGA_INVALID_STATE', message: 'begin() was already called' });
       state = initialState(validate(definition.data, data, `${definition.name} saga data`));
       await apply({ kind: 'begin' });
     },

@@ -10,7 +10,12 @@ const types = (commands: readonly { type: string }[]) => commands.map((command) 
 describe('the saga state machine (through the test harness)', () => {
   it('runs the steps in order, folding replies into the data, and completes', async () => {
     const confirmed: string[] = [];
-    const { saga } = orderSaga('t', { confirm: async (_tx, data) => void confirmed.push(data.orderId) });
+    const { saga } = orderSaga('t', {
+      confirm: (_tx, data) => {
+        confirmed.push(data.orderId);
+        return Promise.resolve();
+      },
+    });
     const run = createSagaTestHarness(saga);
     await run.begin(order);
     expect(run.commands.at(-1)).toMatchObject({
@@ -20,7 +25,10 @@ describe('the saga state machine (through the test harness)', () => {
       payload: { orderId: 'o-1', items: [{ sku: 'A', quantity: 2 }] },
     });
     await run.reply({ reservationId: 'r-1' });
-    expect(run.commands.at(-1)).toMatchObject({ type: 'PROCESS_PAYMENT', payload: { amount: '9.90' } });
+    expect(run.commands.at(-1)).toMatchObject({
+      type: 'PROCESS_PAYMENT',
+      payload: { amount: '9.90' },
+    });
     await run.reply({ paymentId: 'p-1' });
     expect(run.state).toMatchObject({
       status: 'COMPLETED',
@@ -36,7 +44,11 @@ describe('the saga state machine (through the test harness)', () => {
     const first = createSagaTestHarness(orderSaga('t').saga);
     await first.begin(order);
     await first.fail('out of stock');
-    expect(first.state).toMatchObject({ status: 'COMPENSATED', error: 'reserve-inventory: out of stock', data: { failure: 'out of stock' } });
+    expect(first.state).toMatchObject({
+      status: 'COMPENSATED',
+      error: 'reserve-inventory: out of stock',
+      data: { failure: 'out of stock' },
+    });
     expect(types(first.commands)).toEqual(['RESERVE_INVENTORY']);
 
     // Step 2 refused: release the reservation.
@@ -44,29 +56,48 @@ describe('the saga state machine (through the test harness)', () => {
     await second.begin(order);
     await second.reply({ reservationId: 'r-1' });
     await second.fail('card declined');
-    expect(types(second.commands)).toEqual(['RESERVE_INVENTORY', 'PROCESS_PAYMENT', 'RELEASE_INVENTORY']);
+    expect(types(second.commands)).toEqual([
+      'RESERVE_INVENTORY',
+      'PROCESS_PAYMENT',
+      'RELEASE_INVENTORY',
+    ]);
     await second.reply({});
-    expect(second.state).toMatchObject({ status: 'COMPENSATED', error: 'process-payment: card declined' });
+    expect(second.state).toMatchObject({
+      status: 'COMPENSATED',
+      error: 'process-payment: card declined',
+    });
 
     // Step 3 (local) throws on every attempt: refund, then release.
     const third = createSagaTestHarness(
-      orderSaga('t', { retry: { attempts: 2 }, confirm: () => Promise.reject(new Error('order row locked')) }).saga,
+      orderSaga('t', {
+        retry: { attempts: 2 },
+        confirm: () => Promise.reject(new Error('order row locked')),
+      }).saga,
     );
     await third.begin(order);
     await third.reply({ reservationId: 'r-1' });
     await third.reply({ paymentId: 'p-1' });
     expect(third.state).toMatchObject({ status: 'RUNNING', waiting: 'retry', attempt: 2 });
     await third.advance(10_000);
-    expect(types(third.commands)).toEqual(['RESERVE_INVENTORY', 'PROCESS_PAYMENT', 'REFUND_PAYMENT']);
+    expect(types(third.commands)).toEqual([
+      'RESERVE_INVENTORY',
+      'PROCESS_PAYMENT',
+      'REFUND_PAYMENT',
+    ]);
     expect(third.commands.at(-1)?.payload).toEqual({ orderId: 'o-1', paymentId: 'p-1' });
     await third.reply({});
     expect(third.commands.at(-1)?.type).toBe('RELEASE_INVENTORY');
     await third.reply({});
-    expect(third.state).toMatchObject({ status: 'COMPENSATED', error: 'confirm-order: Error: order row locked' });
+    expect(third.state).toMatchObject({
+      status: 'COMPENSATED',
+      error: 'confirm-order: Error: order row locked',
+    });
   });
 
   it('retries a timed-out command, then compensates that step too (its effect is unknown)', async () => {
-    const run = createSagaTestHarness(orderSaga('t', { timeoutMs: 1000, retry: { attempts: 2 } }).saga);
+    const run = createSagaTestHarness(
+      orderSaga('t', { timeoutMs: 1000, retry: { attempts: 2 } }).saga,
+    );
     await run.begin(order);
     await run.reply({ reservationId: 'r-1' });
     await run.advance(999);
@@ -75,7 +106,10 @@ describe('the saga state machine (through the test harness)', () => {
     expect(run.commands.at(-1)).toMatchObject({ type: 'PROCESS_PAYMENT', attempt: 2 });
     await run.advance(1000);
     expect(types(run.commands).slice(3)).toEqual(['REFUND_PAYMENT']);
-    expect(run.state).toMatchObject({ status: 'COMPENSATING', error: 'process-payment: timed out after 2 attempts' });
+    expect(run.state).toMatchObject({
+      status: 'COMPENSATING',
+      error: 'process-payment: timed out after 2 attempts',
+    });
     await run.reply({});
     await run.reply({});
     expect(run.state.status).toBe('COMPENSATED');
@@ -86,20 +120,40 @@ describe('the saga state machine (through the test harness)', () => {
     const run = createSagaTestHarness(orderSaga('t').saga);
     await run.begin(order);
     // A reply for a step the saga has not reached: ignored, nothing moves.
-    await run.deliver({ kind: 'reply', step: 1, phase: 'action', outcome: 'success', payload: { paymentId: 'early' } });
+    await run.deliver({
+      kind: 'reply',
+      step: 1,
+      phase: 'action',
+      outcome: 'success',
+      payload: { paymentId: 'early' },
+    });
     expect(run.state).toMatchObject({ status: 'RUNNING', step: 0 });
     await run.reply({ reservationId: 'r-1' });
     // The same reply again: ignored.
-    await run.deliver({ kind: 'reply', step: 0, phase: 'action', outcome: 'success', payload: { reservationId: 'r-2' } });
+    await run.deliver({
+      kind: 'reply',
+      step: 0,
+      phase: 'action',
+      outcome: 'success',
+      payload: { reservationId: 'r-2' },
+    });
     expect(run.state.data.reservationId).toBe('r-1');
     await run.reply({ paymentId: 'p-1' });
-    await run.deliver({ kind: 'reply', step: 1, phase: 'action', outcome: 'failure', reason: 'late' });
+    await run.deliver({
+      kind: 'reply',
+      step: 1,
+      phase: 'action',
+      outcome: 'failure',
+      reason: 'late',
+    });
     expect(run.state.status).toBe('COMPLETED');
     expect(run.log.filter((entry) => entry.event === 'reply-ignored')).toHaveLength(3);
   });
 
   it('stops in COMPENSATION_FAILED when a compensation keeps failing; the operator retry completes it', async () => {
-    const run = createSagaTestHarness(orderSaga('t', { retry: { attempts: 3, initialMs: 100 } }).saga);
+    const run = createSagaTestHarness(
+      orderSaga('t', { retry: { attempts: 3, initialMs: 100 } }).saga,
+    );
     await run.begin(order);
     await run.reply({ reservationId: 'r-1' });
     await run.fail('card declined');
@@ -110,8 +164,15 @@ describe('the saga state machine (through the test harness)', () => {
     await run.fail('inventory service down');
     await run.advance(200);
     await run.advance(30_000); // the third attempt times out
-    expect(run.state).toMatchObject({ status: 'COMPENSATION_FAILED', waiting: null, deadlineAt: null, error: 'process-payment: card declined' });
-    expect(run.state.compensationError).toMatch(/^compensation of reserve-inventory failed after 3 attempts: no reply within 30000 ms/);
+    expect(run.state).toMatchObject({
+      status: 'COMPENSATION_FAILED',
+      waiting: null,
+      deadlineAt: null,
+      error: 'process-payment: card declined',
+    });
+    expect(run.state.compensationError).toMatch(
+      /^compensation of reserve-inventory failed after 3 attempts: no reply within 30000 ms/,
+    );
     await expect(run.abort('x')).resolves.toBeUndefined();
     expect(run.state.status).toBe('ABORTED');
 
@@ -124,8 +185,14 @@ describe('the saga state machine (through the test harness)', () => {
     await again.retry();
     expect(again.commands.at(-1)).toMatchObject({ type: 'RELEASE_INVENTORY', attempt: 1 });
     await again.reply({});
-    expect(again.state).toMatchObject({ status: 'COMPENSATED', error: 'process-payment: card declined', compensationError: null });
-    await expect(again.retry()).rejects.toThrow(/retry applies to a COMPENSATION_FAILED saga; this one is COMPENSATED/);
+    expect(again.state).toMatchObject({
+      status: 'COMPENSATED',
+      error: 'process-payment: card declined',
+      compensationError: null,
+    });
+    await expect(again.retry()).rejects.toThrow(
+      /retry applies to a COMPENSATION_FAILED saga; this one is COMPENSATED/,
+    );
   });
 
   it('aborts a running saga by compensating the command in flight and what completed', async () => {
@@ -136,7 +203,10 @@ describe('the saga state machine (through the test harness)', () => {
     expect(run.commands.at(-1)?.type).toBe('REFUND_PAYMENT');
     await run.reply({});
     await run.reply({});
-    expect(run.state).toMatchObject({ status: 'COMPENSATED', error: 'aborted: customer cancelled' });
+    expect(run.state).toMatchObject({
+      status: 'COMPENSATED',
+      error: 'aborted: customer cancelled',
+    });
   });
 
   it('rejects bad data, bad replies and bad definitions, naming the field', async () => {
@@ -154,10 +224,15 @@ describe('the saga state machine (through the test harness)', () => {
     expect(() =>
       defineCommand({ type: 'X', topic: 'bad topic', payload: z.object({}), reply: z.object({}) }),
     ).toThrow(/topic: must be a valid Kafka topic name/);
-    const dup = defineSaga({ name: 'dup', data: z.object({}) }).step('a', { local: async () => undefined });
-    expect(() => dup.step('a', { local: async () => undefined })).toThrow(SagaError);
+    const dup = defineSaga({ name: 'dup', data: z.object({}) }).step('a', {
+      local: () => Promise.resolve(),
+    });
+    expect(() => dup.step('a', { local: () => Promise.resolve() })).toThrow(SagaError);
     expect(() =>
-      defineSaga({ name: 't', data: z.object({}) }).step('a', { local: async () => undefined, timeoutMs: 0 }),
+      defineSaga({ name: 't', data: z.object({}) }).step('a', {
+        local: () => Promise.resolve(),
+        timeoutMs: 0,
+      }),
     ).toThrow(/step a: timeoutMs: /);
   });
 
@@ -167,7 +242,7 @@ describe('the saga state machine (through the test harness)', () => {
       command: reserve,
       payload: (data) => ({ orderId: data.id, items: [] }),
       // @ts-expect-error -- the reply has reservationId, not paymentId
-      onReply: (data, reply) => ({ ...data, id: reply.paymentId }),
+      onReply: (data, reply) => ({ ...data, id: String(reply.paymentId) }),
     });
     // @ts-expect-error -- the payload needs items
     defineSaga({ name: 'typed', data: z.object({ id: z.string() }) }).step('reserve', {
