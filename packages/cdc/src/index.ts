@@ -149,7 +149,7 @@ export {
   type DeadLetterRecord,
   type ReplayedRecord,
   type ReplayResult,
-} from './dlqReplay.js';
+} from '@trackops/core';
 export type { KafkaClient, KafkaAdmin, KafkaHeaders, KafkaConsumerConfig } from './kafkaTypes.js';
 export {
   generateTables,

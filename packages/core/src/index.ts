@@ -1,7 +1,8 @@
 /**
  * The small runtime shared by the TrackOps packages. Nothing domain-specific lives here:
  * the error base class, option parsing that names the bad option, SQL identifier quoting,
- * the migration runner, backoff, the logger interface and a typed event emitter.
+ * the migration runner, backoff, the logger interface, a typed event emitter, and the
+ * dead-letter headers every TrackOps consumer writes with the replay that reads them back.
  *
  * @packageDocumentation
  */
@@ -32,5 +33,15 @@ export {
   deadLetterHeaders,
   type DeadLetterContext,
 } from './deadLetter.js';
+export {
+  replayDeadLetters,
+  replayHeaders,
+  replayedFromHeader,
+  replayDeadLettersOptionsSchema,
+  type ReplayDeadLettersOptions,
+  type DeadLetterRecord,
+  type ReplayedRecord,
+  type ReplayResult,
+} from './deadLetterReplay.js';
 export { messageRetrySchema, messageRetryBackoff, type MessageRetry } from './retry.js';
 export { debeziumPostgresConnection, slotNameFor } from './debezium.js';

@@ -71,6 +71,15 @@ export {
   type InboxConsumerEvents,
   type InboxMessage,
 } from './inboxConsumer.js';
+// Dead letters of this package's consumers are replayed with the shared replay.
+export {
+  replayDeadLetters,
+  replayDeadLettersOptionsSchema,
+  type ReplayDeadLettersOptions,
+  type DeadLetterRecord,
+  type ReplayedRecord,
+  type ReplayResult,
+} from '@trackops/core';
 export {
   debeziumOutboxConnector,
   debeziumOutboxOptionsSchema,

@@ -42,6 +42,15 @@ export {
   type StepLogEntry,
   type SagaInput,
 } from './machine.js';
+// Dead letters of this package's consumers are replayed with the shared replay.
+export {
+  replayDeadLetters,
+  replayDeadLettersOptionsSchema,
+  type ReplayDeadLettersOptions,
+  type DeadLetterRecord,
+  type ReplayedRecord,
+  type ReplayResult,
+} from '@trackops/core';
 export { sagaHeaders } from './messages.js';
 export {
   migrateSagas,

@@ -1,4 +1,4 @@
-import { listSagas, sagaStats, type SagaRuntime } from '@trackops/saga';
+import { listSagas, replayDeadLetters, sagaStats, type SagaRuntime } from '@trackops/saga';
 import { collectRecords, stackEndpoints } from '@trackops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SagaWorld } from '../support/world.js';
@@ -102,6 +102,25 @@ describe('the saga runtime on the real stack', () => {
       type: 'PROCESS_PAYMENT',
       'dlq-original-topic': `${world.prefix}.payment`,
       'dlq-error-message': 'payment gateway unreachable',
+    });
+
+    // Replayed once the gateway is back, the command arrives after its compensation: the
+    // participant refuses it without running it, and the saga absorbs the refusal.
+    world.faults.crashPayment.delete(orderId);
+    const ignoredBefore = runtime.stats().repliesIgnored;
+    const replay = await replayDeadLetters({
+      kafka: world.kafka,
+      dlqTopic: `${world.prefix}.payment.dlq`,
+      filter: (record) => record.key?.toString() === sagaId,
+    });
+    expect(replay.replayed.length).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => runtime.stats().repliesIgnored - ignoredBefore, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await world.query().payment(orderId)).toBeUndefined();
+    expect((await world.settled(sagaId, 'COMPENSATED')).steps.at(-1)).toMatchObject({
+      event: 'reply-ignored',
+      stepName: 'process-payment',
     });
   });
 

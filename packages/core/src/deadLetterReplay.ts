@@ -1,18 +1,17 @@
-import {
-  deadLetterHeaders,
-  optionTypes,
-  parseOptions,
-  silentLogger,
-  TrackOpsError,
-} from '@trackops/core';
+import type {
+  Admin as KafkaAdmin,
+  EachBatchPayload,
+  IHeaders as KafkaHeaders,
+  KafkaMessage,
+} from 'kafkajs';
 import { z } from 'zod';
-import {
-  kafkaOption,
-  type EachBatchPayload,
-  type KafkaAdmin,
-  type KafkaHeaders,
-  type KafkaMessage,
-} from './kafkaTypes.js';
+import { deadLetterHeaders } from './deadLetter.js';
+import { TrackOpsError } from './errors.js';
+import { silentLogger } from './logger.js';
+import { optionTypes, parseOptions } from './options.js';
+
+// Every TrackOps consumer dead-letters with the same context headers (deadLetter.ts), so one
+// replay serves the outbox's inbox consumer, the CDC consumer and the saga runtime alike.
 
 /** The header a replayed record carries: `<dlq topic>:<partition>:<offset>` it came from. */
 export const replayedFromHeader = 'dlq-replayed-from';
@@ -52,8 +51,8 @@ export interface ReplayResult {
 export const replayDeadLettersOptionsSchema = z
   .object({
     /** The kafkajs client. */
-    kafka: kafkaOption(),
-    /** The dead-letter topic to replay, e.g. `shop.public.parcels.dlq`. */
+    kafka: optionTypes.kafka(),
+    /** The dead-letter topic to replay, e.g. `shop.public.parcels.dlq` or `inventory.commands.dlq`. */
     dlqTopic: z.string().min(1),
     /**
      * The group whose committed offsets record the replay's progress: a second replay with the
@@ -246,7 +245,7 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
       () =>
         finish(
           new TrackOpsError({
-            code: 'CDC_REPLAY_TIMEOUT',
+            code: 'DLQ_REPLAY_TIMEOUT',
             message: `replaying ${dlqTopic} did not reach its end within ${timeoutMs} ms (${replayed.length} replayed)`,
             retriable: true,
           }),
