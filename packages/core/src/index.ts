@@ -43,5 +43,10 @@ export {
   type ReplayedRecord,
   type ReplayResult,
 } from './deadLetterReplay.js';
+export {
+  registerMetrics,
+  metricsRegistryOption,
+  type MetricsRegistryLike,
+} from './metricsRegistry.js';
 export { messageRetrySchema, messageRetryBackoff, type MessageRetry } from './retry.js';
 export { debeziumPostgresConnection, slotNameFor } from './debezium.js';

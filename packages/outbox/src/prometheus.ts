@@ -8,7 +8,9 @@
  * @packageDocumentation
  */
 import {
+  metricsRegistryOption,
   parseOptions,
+  registerMetrics,
   silentLogger,
   TrackOpsError,
   type Logger,
@@ -36,14 +38,7 @@ export type MetricsRegistry = Registry<PrometheusContentType> | Registry<OpenMet
 export const outboxMetricsOptionsSchema = z
   .object({
     /** Where the metrics are registered. @defaultValue prom-client's global `register` */
-    registry: z
-      .custom<MetricsRegistry>(
-        (value) =>
-          typeof (value as MetricsRegistry | undefined)?.registerMetric === 'function' &&
-          typeof (value as MetricsRegistry | undefined)?.removeSingleMetric === 'function',
-        { message: 'must be a prom-client Registry' },
-      )
-      .optional(),
+    registry: metricsRegistryOption<MetricsRegistry>().optional(),
     /**
      * What the `backlog`, `oldest_unpublished_age_seconds` and `dead` gauges query on each
      * scrape (one `outboxStatus` query per scrape, shared by the three): usually the relay's
@@ -238,27 +233,7 @@ export function outboxMetrics(relay: OutboxRelay, options: OutboxMetricsOptions)
     dead,
     statusErrors,
   ];
-  const registered: Metric[] = [];
-  const unregister = (): void => {
-    for (const metric of registered.splice(0)) {
-      const metricName = (metric as unknown as { name: string }).name;
-      // Only ours: another adapter may have registered the name since.
-      if (registry.getSingleMetric(metricName) === metric) registry.removeSingleMetric(metricName);
-    }
-  };
-  for (const metric of metrics) {
-    try {
-      registry.registerMetric(metric);
-    } catch (error) {
-      unregister();
-      throw new TrackOpsError({
-        code: 'INVALID_OPTIONS',
-        message: `invalid outboxMetrics options: prefix: metrics named ${resolved.prefix}* are already registered in this registry; pass another prefix or unsubscribe the earlier adapter`,
-        cause: error,
-      });
-    }
-    registered.push(metric);
-  }
+  const unregister = registerMetrics<Metric>(registry, metrics, 'outboxMetrics', resolved.prefix);
 
   const listeners = [
     relay.on('relay:batch:published', ({ count, durationMs }) => {

@@ -1,6 +1,8 @@
 import { listSagas, replayDeadLetters, sagaStats, type SagaRuntime } from '@trackops/saga';
 import { collectRecords, stackEndpoints } from '@trackops/testkit';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sagaMetrics } from '@trackops/saga/prometheus';
 import { SagaWorld } from '../support/world.js';
 
 const items = [{ sku: 'A', quantity: 2 }];
@@ -203,5 +205,39 @@ describe('the saga runtime on the real stack', () => {
     ).rejects.toThrow(/invalid order saga data: items\.0\.quantity: /);
     const after = await world.db.pool.query('select count(*)::int as n from orders.saga_instances');
     expect(after.rows).toEqual(before.rows);
+  });
+
+  it('exports Prometheus metrics: counters from the runtime, gauges from the table', async () => {
+    const registry = new Registry();
+    const metrics = sagaMetrics(runtime, {
+      registry,
+      pool: world.db.pool,
+      tables: { schema: 'orders' },
+    });
+    try {
+      const { sagaId } = await world.placeOrder(runtime, { items, amount: '7' });
+      await world.settled(sagaId, 'COMPLETED');
+      await expect
+        .poll(async () => registry.metrics(), { timeout: 5000 })
+        .toMatch(/trackops_saga_ended_total\{saga="order",status="COMPLETED"\} 1/);
+      const text = await registry.metrics();
+      expect(text).toMatch(/trackops_saga_started_total\{saga="order"\} 1/);
+      expect(text).toMatch(
+        /trackops_saga_duration_seconds_count\{saga="order",status="COMPLETED"\} 1/,
+      );
+      const completed = await listSagas(
+        world.db.pool,
+        { status: ['COMPLETED'], limit: 10_000 },
+        { schema: 'orders' },
+      );
+      expect(text).toContain(`trackops_saga_sagas{status="COMPLETED"} ${completed.length}`);
+      expect(text).toMatch(/trackops_saga_stuck \d+/);
+      expect(() => sagaMetrics(runtime, { registry, pool: world.db.pool })).toThrow(
+        /prefix: metrics named trackops_saga_\* are already registered/,
+      );
+    } finally {
+      metrics.unsubscribe();
+    }
+    expect((await registry.metrics()).trim()).toBe('');
   });
 });
