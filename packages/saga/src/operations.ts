@@ -178,7 +178,8 @@ export interface SagaStats {
 
 /**
  * Counts sagas by status, and the stuck ones.
- * @param stuckAfterMs - How overdue or idle an active saga must be to count as stuck. @defaultValue 60000
+ * @param options - `stuckAfterMs`: how overdue or idle an active saga must be to count as stuck
+ *   (default 60000); `schema`: the saga tables' schema.
  */
 export async function sagaStats(
   db: Queryable,
