@@ -21,7 +21,7 @@ export async function checkHealth(
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
       try {
-        const details = await Promise.race([
+        const details: Record<string, unknown> | void = await Promise.race([
           check(),
           new Promise<never>((_, reject) =>
             setTimeout(
@@ -36,7 +36,8 @@ export async function checkHealth(
       }
     }),
   );
-  const components = Object.fromEntries(results);
+  const components: Health['components'] = {};
+  for (const [name, result] of results) components[name] = result;
   return {
     status: results.every(([, result]) => result.status === 'UP') ? 'UP' : 'DOWN',
     components,

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { isTrackOpsError } from '@trackops/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -45,10 +45,9 @@ export async function createHttpApp(options: {
   description: string;
   registry: Registry;
   health: HealthCheck[];
-}): Promise<FastifyInstance> {
+}) {
   const app = Fastify({
-    // pino's Logger is a FastifyBaseLogger; the cast keeps the app's type the default one.
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: options.logger,
     genReqId: (request) => {
       const given = request.headers[correlationHeader];
       return typeof given === 'string' && correlationPattern.test(given) ? given : uuidv7();
@@ -88,13 +87,11 @@ export async function createHttpApp(options: {
       return reply.code(code).send({ statusCode: code, error: error.code, message: error.message });
     }
     request.log.error({ err: error }, 'request failed');
-    return reply
-      .code(500)
-      .send({
-        statusCode: 500,
-        error: 'Internal Server Error',
-        message: 'internal error; see the service log for the correlation id',
-      });
+    return reply.code(500).send({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal error; see the service log for the correlation id',
+    });
   });
   await app.register(swagger, {
     openapi: {
@@ -112,7 +109,7 @@ export async function createHttpApp(options: {
     timeWindow: '1 minute',
   });
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  typed.get('/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
   typed.get(
     '/actuator/health',
     { schema: { tags: ['actuator'], summary: 'Health of the service and the servers it needs' } },
@@ -129,6 +126,9 @@ export async function createHttpApp(options: {
   );
   return app;
 }
+
+/** A service's Fastify app, as {@link createHttpApp} makes it. */
+export type HttpApp = Awaited<ReturnType<typeof createHttpApp>>;
 
 /** Route options of a write: a bearer token with one of `roles`, and the write rate limit. */
 export function writeRoute(config: ServiceConfig, roles: readonly Role[]) {
