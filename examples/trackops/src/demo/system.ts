@@ -1,0 +1,94 @@
+/**
+ * The whole reference system on the real stack: the stack up, then the three services as child
+ * processes (event-relay-service last: it relays the other two's outboxes and registers the
+ * connectors on their tables), each healthy before it returns.
+ */
+import { up, type StackEndpoints } from '@trackops/stack';
+import { issueToken } from '../shared/auth.js';
+import { developmentJwtSecret, type ServiceName } from '../shared/config.js';
+import { ServiceClient, waitFor } from './client.js';
+import { startService, type ServiceProcess } from './processes.js';
+import type { System } from './scenario.js';
+
+/** The running system. */
+export interface RunningSystem extends System {
+  stack: StackEndpoints;
+  processes: Record<ServiceName, ServiceProcess>;
+  /** Restarts one service (after a crash, say) and points the client at it again. */
+  restart(service: ServiceName): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+const ports: Record<ServiceName, string> = {
+  'order-service': process.env['ORDER_SERVICE_PORT'] ?? '8081',
+  'inventory-service': process.env['INVENTORY_SERVICE_PORT'] ?? '8082',
+  'event-relay-service': process.env['EVENT_RELAY_SERVICE_PORT'] ?? '8084',
+};
+
+/**
+ * Brings the stack up and starts the services. `env` is added to every service's
+ * environment (PAYMENT_FAILURE_RATE, LOG_LEVEL …).
+ */
+export async function startSystem(
+  env: Record<string, string> = {},
+  log: (line: string) => void = () => undefined,
+): Promise<RunningSystem> {
+  log('bringing the stack up (PostgreSQL, Redis, Kafka, Kafka Connect with Debezium)');
+  const stack = await up();
+  const secret = process.env['JWT_SECRET'] ?? developmentJwtSecret;
+  const common = {
+    DATABASE_URL: stack.DATABASE_URL,
+    CONNECT_DATABASE_URL: stack.CONNECT_DATABASE_URL,
+    KAFKA_BROKERS: stack.KAFKA_BROKERS,
+    REDIS_URL: stack.REDIS_URL,
+    CONNECT_URL: stack.CONNECT_URL,
+    JWT_SECRET: secret,
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  const processes = {} as Record<ServiceName, ServiceProcess>;
+  const start = async (service: ServiceName): Promise<ServiceProcess> => {
+    log(`starting ${service}`);
+    const started = await startService(service, { ...common, PORT: ports[service] });
+    processes[service] = started;
+    const client = new ServiceClient(started.url);
+    await waitFor(
+      async () => (await client.call('GET', '/actuator/health')).status,
+      (status) => status === 200,
+      120_000,
+      `${service} to report healthy`,
+    );
+    return started;
+  };
+  try {
+    await Promise.all([start('order-service'), start('inventory-service')]);
+    await start('event-relay-service');
+  } catch (error) {
+    await Promise.all(Object.values(processes).map((child) => child.stop()));
+    throw error;
+  }
+  const system: RunningSystem = {
+    stack,
+    processes,
+    order: new ServiceClient(processes['order-service'].url),
+    inventory: new ServiceClient(processes['inventory-service'].url),
+    relay: new ServiceClient(processes['event-relay-service'].url),
+    adminToken: await issueToken(secret, 'admin', 'demo-admin'),
+    customerToken: await issueToken(secret, 'customer', 'demo-customer'),
+    async restart(service) {
+      await processes[service].stop();
+      const started = await start(service);
+      const client = new ServiceClient(started.url);
+      if (service === 'order-service') system.order = client;
+      if (service === 'inventory-service') system.inventory = client;
+      if (service === 'event-relay-service') system.relay = client;
+      return started;
+    },
+    async stop() {
+      // The relay last: it publishes what the others wrote while stopping.
+      await Promise.all([processes['order-service'].stop(), processes['inventory-service'].stop()]);
+      await processes['event-relay-service'].stop();
+    },
+  };
+  return system;
+}
