@@ -43,12 +43,6 @@ export const inboxConsumerOptionsSchema = z
     /** Called once per message, inside the inbox transaction (`tx`). */
     handler: optionTypes.fn<(message: InboxMessage, tx: Queryable) => Promise<void>>(),
     /**
-     * The inbox key of a message: what makes two deliveries "the same message". Return a
-     * business key (a saga step, a payment id) when senders may send the same intent twice
-     * under different ids. @defaultValue the `id` header, else `topic:partition:offset`
-     */
-    messageId: optionTypes.fn<(message: Omit<InboxMessage, 'messageId'>) => string>().optional(),
-    /**
      * Partitions processed at once (kafkajs `partitionsConsumedConcurrently`); order holds
      * within a partition, so within a key. @defaultValue 1
      */
@@ -177,7 +171,7 @@ export class InboxConsumer {
 
   private async process(topic: string, partition: number, raw: KafkaMessage): Promise<void> {
     const headers = headersOf(raw);
-    const received = {
+    const message: InboxMessage = {
       topic,
       partition,
       offset: raw.offset,
@@ -185,13 +179,7 @@ export class InboxConsumer {
       key: raw.key,
       value: raw.value,
       headers,
-    };
-    const message: InboxMessage = {
-      ...received,
-      messageId:
-        this.options.messageId?.(received) ??
-        headers['id'] ??
-        `${topic}:${partition}:${raw.offset}`,
+      messageId: headers['id'] ?? `${topic}:${partition}:${raw.offset}`,
     };
     const { retry, pool, inboxTable, groupId } = this.options;
     const consumer = this.options.consumerName ?? groupId;

@@ -274,18 +274,28 @@ class Draft {
     this.settle('reply', this.now + this.step.timeoutMs);
   }
 
-  private awaitsReply(step: number, phase: StepPhase): boolean {
+  private awaitsReply(input: Extract<SagaInput, { kind: 'reply' }>): boolean {
     const state = this.state;
+    if (
+      (state.status !== 'RUNNING' && state.status !== 'COMPENSATING') ||
+      state.step !== input.step ||
+      state.phase !== input.phase
+    )
+      return false;
+    if (state.waiting === 'reply') return true;
+    // Backing off after a compensation timed out: a success reply is the late answer to an
+    // earlier attempt, and the only one that will come — the participant's inbox keys each
+    // step's compensation once, so it does not answer the attempt about to be sent again.
     return (
-      (state.status === 'RUNNING' || state.status === 'COMPENSATING') &&
-      state.waiting === 'reply' &&
-      state.step === step &&
-      state.phase === phase
+      state.waiting === 'retry' &&
+      input.outcome === 'success' &&
+      this.step.compensation?.kind === 'command' &&
+      state.phase === 'compensation'
     );
   }
 
   private reply(input: Extract<SagaInput, { kind: 'reply' }>): void {
-    if (!this.awaitsReply(input.step, input.phase)) {
+    if (!this.awaitsReply(input)) {
       const stepName = this.saga.steps[input.step]?.name ?? `#${input.step}`;
       this.ignored = `not waiting for a reply to ${stepName} (${input.phase}): the saga is ${this.state.status} at step ${this.state.step} (${this.state.phase}${this.state.waiting === null ? '' : `, ${this.state.waiting}`})`;
       this.log.push({

@@ -19,7 +19,14 @@ import {
 import { z } from 'zod';
 import { validate, type CommandDefinition } from './definition.js';
 import { CommandRejected, SagaError } from './errors.js';
-import { addressOf, jsonValue, replyEvent, sagaHeaders, type ReplyOutcome } from './messages.js';
+import {
+  addressOf,
+  jsonValue,
+  replyEvent,
+  sagaHeaders,
+  type ReplyOutcome,
+  type SagaAddress,
+} from './messages.js';
 import { relayOptionsFor, relaySettingsSchema } from './relaySettings.js';
 import { sagaTableNames, sagaTablesSchema } from './tables.js';
 
@@ -108,8 +115,9 @@ function inboxKey(address: { sagaId: string; step: number | string; phase: strin
 /**
  * A service that executes saga commands: consumes its command topics through the inbox (each
  * saga step's action and compensation runs once, even when the orchestrator sends it again
- * after a timeout), runs the handler in a transaction, and writes the reply to its saga outbox
- * in that same transaction — so the effect and the reply commit together.
+ * after a timeout — the copy is answered with the reply already given), runs the handler in a
+ * transaction, and writes the reply to its saga outbox in that same transaction — so the
+ * effect and the reply commit together.
  *
  * An action that arrives after its compensation (the orchestrator timed out and compensated
  * first) is refused without running: the saga has moved on, and running it would leave an
@@ -182,21 +190,43 @@ export class SagaParticipant {
       fromBeginning: this.options.fromBeginning,
       retry: this.options.retry,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
-      messageId: (message) => {
-        const { headers } = message;
-        const sagaId = headers[sagaHeaders.sagaId];
-        const step = headers[sagaHeaders.step];
-        const phase = headers[sagaHeaders.phase];
-        // Not a saga command: keyed by its id, and the handler dead-letters it.
-        if (sagaId === undefined || step === undefined || phase === undefined) {
-          return headers['id'] ?? `${message.topic}:${message.partition}:${message.offset}`;
-        }
-        return inboxKey({ sagaId, step, phase });
-      },
+      // Keyed by the command's id, so a redelivered copy is skipped; a command the saga sent
+      // again (a new id) reaches onCommand, which runs each step once and answers the copy.
       handler: (message, tx) => this.onCommand(message, tx),
       logger: this.logger,
     });
     await this.consumer.start();
+  }
+
+  /** Records that the step's command ran; `false` when it already had. */
+  private async claim(tx: Queryable, key: string): Promise<boolean> {
+    const result = await tx.query(
+      `insert into ${this.names.inboxQualified} (consumer, message_id) values ($1, $2) on conflict do nothing`,
+      [this.options.groupId, key],
+    );
+    return result.rowCount === 1;
+  }
+
+  /**
+   * The reply this participant gave to the step's command, from its saga outbox; `undefined`
+   * when retention deleted it.
+   */
+  private async previousReply(
+    tx: Queryable,
+    address: SagaAddress,
+  ): Promise<ReplyOutcome | undefined> {
+    const { rows } = await tx.query<{ payload: unknown; outcome: string | null }>(
+      `select payload, headers->>'${sagaHeaders.outcome}' as outcome from ${this.outbox.names.qualified}
+        where aggregateid = $1 and headers->>'${sagaHeaders.step}' = $2
+          and headers->>'${sagaHeaders.phase}' = $3
+        order by seq desc limit 1`,
+      [address.sagaId, String(address.step), address.phase],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    if (row.outcome === 'success') return { outcome: 'success', payload: row.payload };
+    const reason = (row.payload as { reason?: unknown } | null)?.reason;
+    return { outcome: 'failure', reason: typeof reason === 'string' ? reason : 'failed' };
   }
 
   private async processed(tx: Queryable, key: string): Promise<boolean> {
@@ -237,7 +267,18 @@ export class SagaParticipant {
     };
     const log = { ...context, commandType: type, step: address.stepName };
     let outcome: ReplyOutcome;
-    if (
+    if (!(await this.claim(tx, inboxKey(address)))) {
+      // The saga sent the command again (its reply was late, and the step timed out): the step
+      // ran once already, so answer with the reply it gave — the saga may be waiting for it,
+      // and no other answer would come.
+      const previous = await this.previousReply(tx, address);
+      if (previous === undefined) {
+        this.logger.warn(log, 'repeated saga command: its earlier reply is no longer stored');
+        return;
+      }
+      outcome = previous;
+      this.logger.debug(log, 'repeated saga command answered with its earlier reply');
+    } else if (
       address.phase === 'action' &&
       (await this.processed(tx, inboxKey({ ...address, phase: 'compensation' })))
     ) {
@@ -258,7 +299,7 @@ export class SagaParticipant {
         // copy could leave an effect nothing undoes.)
         await tx.query(
           `delete from ${this.names.inboxQualified} where consumer = $1 and message_id = $2`,
-          [this.options.groupId, message.messageId],
+          [this.options.groupId, inboxKey(address)],
         );
       }
     }

@@ -21,9 +21,12 @@ import {
   type StackEndpoints,
   type TestDatabase,
 } from '@trackops/testkit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { expect } from 'vitest';
 import { orderSaga, type OrderData } from './orderSaga.js';
+import { cancelOrder, confirmOrder, replyTopicOf } from './orderTables.js';
 
 /** Failures a test can inject into the participants, by order id. */
 export interface Faults {
@@ -35,6 +38,8 @@ export interface Faults {
   releaseBroken: boolean;
   /** The local confirm step throws. */
   confirmFails: Set<string>;
+  /** Releasing inventory takes this long (its reply comes late). */
+  releaseDelayMs: number;
 }
 
 /**
@@ -48,6 +53,7 @@ export class SagaWorld {
     crashPayment: new Set(),
     releaseBroken: false,
     confirmFails: new Set(),
+    releaseDelayMs: 0,
   };
   readonly prefix = uniqueName('saga');
   readonly kafka;
@@ -57,25 +63,33 @@ export class SagaWorld {
   /** Commands each participant handled (type and order id), in handling order. */
   readonly handled: Array<{ type: string; orderId: string }> = [];
 
+  /**
+   * The pool the runtimes and participants use: the test database's own (5 connections), or
+   * a larger one of the world's when `poolSize` is given (many sagas at once).
+   */
+  readonly pool: pg.Pool;
+
   private constructor(
     readonly db: TestDatabase,
     stack: StackEndpoints,
-    options: { timeoutMs?: number; retry?: Partial<StepRetry> },
+    options: { timeoutMs?: number; retry?: Partial<StepRetry>; poolSize?: number },
   ) {
     this.kafka = testKafka(stack.KAFKA_BROKERS);
+    this.pool =
+      options.poolSize === undefined
+        ? db.pool
+        : new pg.Pool({ connectionString: db.url, max: options.poolSize }).on(
+            'error',
+            () => undefined,
+          );
     this.definition = orderSaga(this.prefix, {
-      ...options,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry,
       confirm: async (tx, data) => {
         if (this.faults.confirmFails.has(data.orderId)) throw new Error('confirmation refused');
-        await tx.query(`update orders.orders set status = 'CONFIRMED' where id = $1`, [
-          data.orderId,
-        ]);
+        await confirmOrder(tx, data);
       },
-      unconfirm: async (tx, data) => {
-        await tx.query(`update orders.orders set status = 'CANCELLED' where id = $1`, [
-          data.orderId,
-        ]);
-      },
+      unconfirm: cancelOrder,
     });
   }
 
@@ -90,6 +104,8 @@ export class SagaWorld {
       timeoutMs?: number;
       retry?: Partial<StepRetry>;
       stock?: Record<string, number>;
+      /** Connections of a pool of the world's own for its components (see `pool`). */
+      poolSize?: number;
     } = {},
   ): Promise<SagaWorld> {
     const db = await createTestDatabase(stack.DATABASE_URL, name);
@@ -117,13 +133,13 @@ export class SagaWorld {
   }
 
   get replyTopic(): string {
-    return `${this.prefix}.replies`;
+    return replyTopicOf(this.prefix);
   }
 
   /** Starts a runtime on the orchestrator's tables (several may run at once). */
   async startRuntime(options: Partial<SagaRuntimeOptions> = {}): Promise<SagaRuntime> {
     const runtime = createSagaRuntime({
-      pool: this.db.pool,
+      pool: this.pool,
       kafka: this.kafka,
       sagas: [this.saga],
       replyTopic: this.replyTopic,
@@ -143,7 +159,7 @@ export class SagaWorld {
     const { reserve, release, pay, refund } = this.definition.commands;
     const note = (type: string, orderId: string) => this.handled.push({ type, orderId });
     const common = {
-      pool: this.db.pool,
+      pool: this.pool,
       kafka: this.kafka,
       retry: { attempts: 2, initialMs: 50, maxMs: 200 },
       relay: { pollIntervalMs: 100 },
@@ -172,6 +188,7 @@ export class SagaWorld {
         handle(release, async ({ orderId }, { tx }) => {
           note('RELEASE_INVENTORY', orderId);
           if (this.faults.releaseBroken) throw new CommandRejected('inventory is read-only');
+          await sleep(this.faults.releaseDelayMs);
           const { rows } = await tx.query<{ items: Array<{ sku: string; quantity: number }> }>(
             `update inventory.reservations set status = 'RELEASED' where order_id = $1 and status = 'RESERVED' returning items`,
             [orderId],
@@ -221,7 +238,7 @@ export class SagaWorld {
     data: Omit<OrderData, 'orderId'> & { orderId?: string },
   ): Promise<{ orderId: string; sagaId: string }> {
     const orderId = data.orderId ?? uuidv7();
-    const client = await this.db.pool.connect();
+    const client = await this.pool.connect();
     try {
       await client.query('begin');
       await client.query(`insert into orders.orders values ($1, 'PENDING')`, [orderId]);
@@ -286,6 +303,7 @@ export class SagaWorld {
 
   async drop(): Promise<void> {
     await this.stop();
+    if (this.pool !== this.db.pool) await this.pool.end();
     await this.db.drop();
   }
 }

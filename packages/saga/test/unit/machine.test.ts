@@ -195,6 +195,27 @@ describe('the saga state machine (through the test harness)', () => {
     );
   });
 
+  it('accepts a late success reply to a compensation while it backs off before the retry', async () => {
+    const run = createSagaTestHarness(
+      orderSaga('t', { timeoutMs: 1000, retry: { attempts: 3, initialMs: 500 } }).saga,
+    );
+    await run.begin(order);
+    await run.reply({ reservationId: 'r-1' });
+    await run.fail('card declined');
+    await run.advance(1000); // the release times out: backing off before attempt 2
+    expect(run.state).toMatchObject({ status: 'COMPENSATING', waiting: 'retry', attempt: 2 });
+    // Attempt 1's reply arrives now; the participant will not answer attempt 2 again.
+    await run.deliver({
+      kind: 'reply',
+      step: 0,
+      phase: 'compensation',
+      outcome: 'success',
+      payload: {},
+    });
+    expect(run.state.status).toBe('COMPENSATED');
+    expect(run.commands.filter((command) => command.type === 'RELEASE_INVENTORY')).toHaveLength(1);
+  });
+
   it('aborts a running saga by compensating the command in flight and what completed', async () => {
     const run = createSagaTestHarness(orderSaga('t').saga);
     await run.begin(order);
