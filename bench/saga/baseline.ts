@@ -1,0 +1,257 @@
+/**
+ * The ceiling: the order saga hand-written on pg and kafkajs, with the same database
+ * transactions and Kafka round trips as the library, and nothing else.
+ *
+ * - begin: one transaction (order + saga state row), then the reserve command is sent;
+ * - each participant: one transaction per command (inbox row + the business statements),
+ *   then the reply is sent;
+ * - the orchestrator: one transaction per reply (inbox row, saga row locked and moved on; the
+ *   confirmation runs in the payment reply's transaction), then the next command is sent.
+ *
+ * What it leaves out is what the library adds: the outbox (messages are sent after commit, so
+ * a crash between commit and send loses them), its relay's select-and-mark, the step log,
+ * schema validation, timeouts, retries and compensation (it runs the happy path only, which is
+ * all the benchmark drives). Consumers have the same shape as the library's inbox consumer:
+ * `eachBatch`, messages of a partition in order, partitions processed concurrently.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { withTransaction, type Queryable } from '@trackops/core';
+import type pg from 'pg';
+import { sagaTopics, sql } from './workload.js';
+
+export interface OrderInput {
+  orderId: string;
+  sku: string;
+  quantity: number;
+  amount: string;
+}
+
+type Handler = (
+  client: Queryable,
+  message: KafkaMessage,
+  headers: Record<string, string>,
+) => Promise<(() => Promise<unknown>) | undefined>;
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    if (value !== undefined) headers[name] = value.toString();
+  return headers;
+}
+
+/**
+ * A consumer whose handler runs in a transaction with an inbox row (a duplicate is skipped)
+ * and returns what to send once it committed.
+ */
+async function inboxConsumer(options: {
+  kafka: Kafka;
+  pool: pg.Pool;
+  groupId: string;
+  topic: string;
+  inbox: string;
+  partitionsConsumedConcurrently: number;
+  handler: Handler;
+}): Promise<Consumer> {
+  const consumer = options.kafka.consumer({ groupId: options.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  const process = async (message: KafkaMessage): Promise<void> => {
+    const headers = headersOf(message);
+    const after = await withTransaction(options.pool, async (client) => {
+      const fresh = await client.query(
+        `insert into ${options.inbox} (message_id) values ($1) on conflict do nothing`,
+        [headers['id']],
+      );
+      return fresh.rowCount === 1 ? options.handler(client, message, headers) : undefined;
+    });
+    await after?.();
+  };
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    eachBatch: async (payload: EachBatchPayload) => {
+      for (const message of payload.batch.messages) {
+        if (!payload.isRunning()) return;
+        await process(message);
+        payload.resolveOffset(message.offset);
+        await payload.heartbeat();
+      }
+    },
+  });
+  return consumer;
+}
+
+function send(
+  producer: Producer,
+  topic: string,
+  sagaId: string,
+  headers: Record<string, string>,
+  value: unknown,
+): Promise<unknown> {
+  return producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      { key: sagaId, value: JSON.stringify(value), headers: { id: randomUUID(), ...headers } },
+    ],
+  });
+}
+
+/** The hand-written orchestrator: begins sagas and moves them on replies. */
+export class BaselineOrchestrator {
+  private producer: Producer | undefined;
+  private consumer: Consumer | undefined;
+  private readonly topics;
+
+  constructor(
+    private readonly options: {
+      pool: pg.Pool;
+      kafka: Kafka;
+      prefix: string;
+      partitionsConsumedConcurrently: number;
+      onCompleted: (sagaId: string) => void;
+    },
+  ) {
+    this.topics = sagaTopics(options.prefix);
+  }
+
+  async start(): Promise<void> {
+    const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
+    this.producer = kafka.producer();
+    await this.producer.connect();
+    this.consumer = await inboxConsumer({
+      kafka,
+      pool,
+      groupId: `${prefix}-orchestrator`,
+      topic: this.topics.replies,
+      inbox: 'orders.inbox',
+      partitionsConsumedConcurrently,
+      handler: (client, message, headers) => this.onReply(client, message, headers),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  /** Writes the order and its saga in one transaction, then sends the first command. */
+  async begin(sagaId: string, order: OrderInput): Promise<void> {
+    await withTransaction(this.options.pool, async (client) => {
+      await client.query(sql.placeOrder, [order.orderId, order.sku, order.quantity, order.amount]);
+      await client.query(
+        `insert into orders.saga_state (id, order_id, status, step, data) values ($1, $2, 'RUNNING', 0, $3)`,
+        [sagaId, order.orderId, JSON.stringify(order)],
+      );
+    });
+    await send(
+      this.producer!,
+      this.topics.inventory,
+      sagaId,
+      { type: 'RESERVE_INVENTORY', 'saga-id': sagaId, 'saga-step': '0' },
+      { orderId: order.orderId, sku: order.sku, quantity: order.quantity },
+    );
+  }
+
+  private async onReply(
+    client: Queryable,
+    message: KafkaMessage,
+    headers: Record<string, string>,
+  ): Promise<(() => Promise<unknown>) | undefined> {
+    const sagaId = headers['saga-id']!;
+    const { rows } = await client.query<{ step: number; status: string; data: OrderInput }>(
+      'select step, status, data from orders.saga_state where id = $1 for update',
+      [sagaId],
+    );
+    const saga = rows[0];
+    const step = Number(headers['saga-step']);
+    if (saga === undefined || saga.status !== 'RUNNING' || saga.step !== step) return undefined;
+    const reply = JSON.parse(message.value!.toString()) as Record<string, string>;
+    if (step === 0) {
+      await client.query(
+        `update orders.saga_state set step = 1, data = data || $2, updated_at = now() where id = $1`,
+        [sagaId, JSON.stringify({ reservationId: reply['reservationId'] })],
+      );
+      const { orderId, amount } = saga.data;
+      return () =>
+        send(
+          this.producer!,
+          this.topics.payment,
+          sagaId,
+          { type: 'PROCESS_PAYMENT', 'saga-id': sagaId, 'saga-step': '1' },
+          { orderId, amount },
+        );
+    }
+    await client.query(sql.confirm, [saga.data.orderId]);
+    await client.query(
+      `update orders.saga_state set step = 2, status = 'COMPLETED', data = data || $2, updated_at = now() where id = $1`,
+      [sagaId, JSON.stringify({ paymentId: reply['paymentId'] })],
+    );
+    return () => {
+      this.options.onCompleted(sagaId);
+      return Promise.resolve();
+    };
+  }
+}
+
+/** The hand-written inventory and payment services. */
+export class BaselineParticipants {
+  private producer: Producer | undefined;
+  private readonly consumers: Consumer[] = [];
+
+  constructor(
+    private readonly options: {
+      pool: pg.Pool;
+      kafka: Kafka;
+      prefix: string;
+      partitionsConsumedConcurrently: number;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
+    const topics = sagaTopics(prefix);
+    const producer = kafka.producer();
+    this.producer = producer;
+    await producer.connect();
+    const reply = (sagaId: string, step: string, value: unknown) => (): Promise<unknown> =>
+      send(producer, topics.replies, sagaId, { 'saga-id': sagaId, 'saga-step': step }, value);
+    const common = { kafka, pool, partitionsConsumedConcurrently };
+    this.consumers.push(
+      await inboxConsumer({
+        ...common,
+        groupId: `${prefix}-inventory`,
+        topic: topics.inventory,
+        inbox: 'inventory.inbox',
+        handler: async (client, message, headers) => {
+          const command = JSON.parse(message.value!.toString()) as OrderInput;
+          const reserved = await client.query(sql.reserve, [command.sku, command.quantity]);
+          if (reserved.rowCount !== 1) throw new Error(`out of ${command.sku}`);
+          await client.query(sql.recordReservation, [
+            command.orderId,
+            command.sku,
+            command.quantity,
+          ]);
+          return reply(headers['saga-id']!, '0', { reservationId: `r-${command.orderId}` });
+        },
+      }),
+      await inboxConsumer({
+        ...common,
+        groupId: `${prefix}-payment`,
+        topic: topics.payment,
+        inbox: 'payment.inbox',
+        handler: async (client, message, headers) => {
+          const command = JSON.parse(message.value!.toString()) as OrderInput;
+          await client.query(sql.capture, [command.orderId, command.amount]);
+          return reply(headers['saga-id']!, '1', { paymentId: `p-${command.orderId}` });
+        },
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.disconnect();
+    await this.producer?.disconnect();
+  }
+}

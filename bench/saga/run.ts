@@ -1,0 +1,441 @@
+/**
+ * The saga benchmark: completed three-step order sagas per second and their duration end to
+ * end, `@trackops/saga` against a hand-written baseline doing the same transactions and Kafka
+ * round trips (baseline.ts), in one run; then the orchestrator's memory with many sagas
+ * waiting on replies.
+ *
+ *   pnpm --filter @trackops/bench bench:saga              # full run, about 2 minutes
+ *   pnpm --filter @trackops/bench bench:saga -- --quick   # smoke run, under a minute
+ *
+ * Needs the stack running (`npm run stack -- up`); it starts nothing and stops nothing.
+ * Results: bench/results/saga-<timestamp>.json plus tables on stdout. See bench/README.md.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { check, testKafka, uniqueName } from '@trackops/testkit/helpers';
+import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
+import {
+  residentKb,
+  spawnBenchChild,
+  type BenchChild,
+  type ProcessMemory,
+} from '../lib/childProcess.js';
+import { Cleanup } from '../lib/cleanup.js';
+import { round } from '../lib/stats.js';
+import type { BenchContext } from '../outbox/fixture.js';
+import type pg from 'pg';
+import type { RelaySettings } from '@trackops/saga';
+import type { LoadResult, SagaProcessConfig } from './sagaProcess.js';
+import { sagaDatabase, type SagaSystem } from './workload.js';
+
+const usage = `usage: bench:saga [--quick] [--sagas N] [--concurrency N] [--warmup N] [--rounds N]
+       [--partitions N] [--pool-size N] [--rss-waiting N,N] [--only load,rss]
+       [--relay JSON]  (the library's relay settings, e.g. '{"listen":false,"pollIntervalMs":20}')`;
+
+function parseOptions() {
+  const values = parseBenchArgs(usage, {
+    quick: { type: 'boolean', default: false },
+    sagas: { type: 'string' },
+    concurrency: { type: 'string' },
+    warmup: { type: 'string' },
+    rounds: { type: 'string' },
+    partitions: { type: 'string' },
+    'pool-size': { type: 'string' },
+    'rss-waiting': { type: 'string' },
+    relay: { type: 'string' },
+    only: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  });
+  const quick = values.quick;
+  const int = (name: keyof typeof values, full: number, smoke: number): number =>
+    positiveInt(values[name], name, quick ? smoke : full, usage);
+  const rssWaiting = (values['rss-waiting'] ?? (quick ? '1000,3000' : '1000,10000'))
+    .split(',')
+    .map(Number);
+  if (rssWaiting.length < 2 || rssWaiting.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`--rss-waiting must list at least two positive integers\n${usage}`);
+  return {
+    quick,
+    scenarios: selectedScenarios(values.only, ['load', 'rss'], usage),
+    sagas: int('sagas', 5_000, 2_000),
+    concurrency: int('concurrency', 200, 200),
+    warmup: int('warmup', 500, 200),
+    rounds: int('rounds', 2, 1),
+    partitions: int('partitions', 6, 6),
+    poolSize: int('pool-size', 20, 20),
+    rssWaiting: rssWaiting.sort((a, b) => a - b),
+    relay: values.relay === undefined ? undefined : (JSON.parse(values.relay) as RelaySettings),
+  };
+}
+type Options = ReturnType<typeof parseOptions>;
+
+type SagaMessage =
+  | ({ type: 'ready' } & ProcessMemory)
+  | ({ type: 'started' } & ProcessMemory)
+  | ({ type: 'done'; result: LoadResult } & ProcessMemory)
+  | ({ type: 'waiting'; waiting: number; beginMs: number; beforeGc: ProcessMemory } & ProcessMemory)
+  | ({ type: 'stopped' } & ProcessMemory)
+  | { type: 'error'; message: string };
+
+const entry = fileURLToPath(new URL('./sagaProcess.ts', import.meta.url));
+
+async function spawnService(
+  cleanup: Cleanup,
+  config: SagaProcessConfig,
+  nodeArgs: readonly string[] = [],
+): Promise<BenchChild<SagaMessage>> {
+  const child = await spawnBenchChild<SagaMessage>(
+    `${config.system} ${config.role}`,
+    entry,
+    config,
+    nodeArgs,
+  );
+  cleanup.defer(`stop ${config.system} ${config.role}`, async () => void (await child.stop()));
+  child.go();
+  await child.next('started', 60_000);
+  return child;
+}
+
+interface LoadRun extends LoadResult {
+  system: SagaSystem;
+  round: number;
+  /** Orchestrator process VmHWM at the end of the run. */
+  orchestratorPeakMb: number;
+  /**
+   * CPU time per completed saga (user + system, whole run including warm-up), ms: of the
+   * orchestrator process, the participants process, and the PostgreSQL backends of the run's
+   * database. On a shared machine this says more than the rate: it is what the work costs.
+   */
+  cpuMsPerSaga: { orchestrator: number; participants: number; postgres: number };
+  errors: string[];
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th, in clock ticks of 1/100 s on Linux.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function backendsCpu(db: { pool: pg.Pool; name: string }): Promise<number> {
+  const { rows } = await db.pool.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [db.name],
+  );
+  return rows.reduce((sum, row) => sum + cpuSeconds(row.pid), 0);
+}
+
+async function runLoad(
+  ctx: BenchContext,
+  options: Options,
+  system: SagaSystem,
+  round_: number,
+): Promise<LoadRun> {
+  await using cleanup = new Cleanup();
+  const prefix = uniqueName(`bench_saga_${system}`);
+  const db = await sagaDatabase(ctx, cleanup, system, prefix, options.partitions);
+  const common = {
+    system,
+    databaseUrl: db.url,
+    brokers: ctx.stack.KAFKA_BROKERS,
+    prefix,
+    poolSize: options.poolSize,
+    partitions: options.partitions,
+    relay: options.relay,
+  };
+  const participants = await spawnService(cleanup, { ...common, role: 'participants' });
+  const orchestrator = await spawnService(cleanup, {
+    ...common,
+    role: 'orchestrator',
+    load: { sagas: options.sagas, concurrency: options.concurrency, warmup: options.warmup },
+  });
+  const cpuBefore = {
+    // Taken once the orchestrator reported `started`: its load begins right after.
+    orchestrator: cpuSeconds(orchestrator.pid),
+    participants: cpuSeconds(participants.pid),
+    postgres: await backendsCpu(db),
+  };
+  const done = await orchestrator.next('done', 15 * 60_000);
+  const perSaga = (seconds: number): number => round((seconds * 1000) / options.sagas, 3);
+  const cpuMsPerSaga = {
+    orchestrator: perSaga(cpuSeconds(orchestrator.pid) - cpuBefore.orchestrator),
+    participants: perSaga(cpuSeconds(participants.pid) - cpuBefore.participants),
+    // Backends of the run's database that are still connected (the pools keep them open).
+    postgres: perSaga((await backendsCpu(db)) - cpuBefore.postgres),
+  };
+  // The library reports a saga ended just before its last transaction commits: allow for it.
+  let confirmed = 0;
+  for (let tries = 0; tries < 50 && confirmed !== options.sagas; tries++) {
+    if (tries > 0) await sleep(100);
+    const { rows } = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from orders.orders where status = 'CONFIRMED'`,
+    );
+    confirmed = rows[0]!.n;
+  }
+  if (confirmed !== options.sagas)
+    throw new Error(`${system}: ${confirmed} of ${options.sagas} orders confirmed`);
+  return {
+    system,
+    round: round_,
+    ...done.result,
+    orchestratorPeakMb: round(done.vmHwmKb / 1024, 1),
+    cpuMsPerSaga,
+    errors: [...orchestrator.errors, ...participants.errors],
+  };
+}
+
+interface RssPoint {
+  waiting: number;
+  /** VmRSS after a forced GC, MiB. */
+  rssMb: number;
+  rssBeforeGcMb: number;
+  heapUsedMb: number;
+  /** Highest VmRSS sampled (every 50 ms) up to this point. */
+  sampledPeakMb: number;
+  beginSeconds: number;
+}
+
+async function runRss(
+  ctx: BenchContext,
+  options: Options,
+): Promise<{ startedMb: number; points: RssPoint[]; ratio: number }> {
+  await using cleanup = new Cleanup();
+  const prefix = uniqueName('bench_saga_rss');
+  const db = await sagaDatabase(ctx, cleanup, 'library', prefix, options.partitions);
+  const orchestrator = await spawnService(
+    cleanup,
+    {
+      system: 'library',
+      role: 'orchestrator',
+      databaseUrl: db.url,
+      brokers: ctx.stack.KAFKA_BROKERS,
+      prefix,
+      poolSize: options.poolSize,
+      partitions: options.partitions,
+      rss: { checkpoints: options.rssWaiting },
+    },
+    ['--expose-gc'],
+  );
+  let sampledPeakKb = 0;
+  const sampler = setInterval(() => {
+    sampledPeakKb = Math.max(sampledPeakKb, residentKb(orchestrator.pid) || 0);
+  }, 50);
+  try {
+    const started = residentKb(orchestrator.pid);
+    const points: RssPoint[] = [];
+    for (const expected of options.rssWaiting) {
+      const point = await orchestrator.next('waiting', 10 * 60_000);
+      if (point.waiting !== expected)
+        throw new Error(`rss: ${point.waiting} sagas waiting, expected ${expected}`);
+      points.push({
+        waiting: point.waiting,
+        rssMb: round(point.vmRssKb / 1024, 1),
+        rssBeforeGcMb: round(point.beforeGc.vmRssKb / 1024, 1),
+        heapUsedMb: round(point.heapUsedKb / 1024, 1),
+        sampledPeakMb: round(sampledPeakKb / 1024, 1),
+        beginSeconds: round(point.beginMs / 1000, 1),
+      });
+      ctx.log(`rss: ${point.waiting} sagas waiting → ${points.at(-1)!.rssMb} MiB after GC`);
+    }
+    return {
+      startedMb: round(started / 1024, 1),
+      points,
+      ratio: round(points.at(-1)!.rssMb / points[0]!.rssMb, 3),
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function table(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly (string | number)[]>,
+): string {
+  const cells = [headers, ...rows].map((row) => row.map(String));
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  const line = (row: readonly string[]): string =>
+    `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(cells[0]!),
+    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
+    ...cells.slice(1).map(line),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const stack = await check();
+  const kafka = testKafka(stack.KAFKA_BROKERS, 'trackops-bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const started = Date.now();
+  const ctx: BenchContext = {
+    stack,
+    kafka,
+    admin,
+    log: (message) =>
+      console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`),
+  };
+  Cleanup.onInterrupt();
+  const runs: LoadRun[] = [];
+  let rss: Awaited<ReturnType<typeof runRss>> | undefined;
+  try {
+    if (options.scenarios.has('load')) {
+      for (let round_ = 1; round_ <= options.rounds; round_++) {
+        // Alternate which system goes first, so a warming server favours neither.
+        const order: SagaSystem[] =
+          round_ % 2 === 1 ? ['library', 'baseline'] : ['baseline', 'library'];
+        for (const system of order) {
+          const run = await runLoad(ctx, options, system, round_);
+          runs.push(run);
+          ctx.log(
+            `round ${round_}: ${system} ${run.sagasPerSecond.toFixed(0)} sagas/s, p50 ${run.durationMs.p50.toFixed(1)} ms, p99 ${run.durationMs.p99.toFixed(1)} ms`,
+          );
+        }
+      }
+    }
+    if (options.scenarios.has('rss')) rss = await runRss(ctx, options);
+  } finally {
+    await Cleanup.runPending();
+    await admin.disconnect();
+  }
+
+  const rate = (system: SagaSystem) =>
+    median(runs.filter((run) => run.system === system).map((run) => run.sagasPerSecond));
+  const ratios = [...new Set(runs.map((run) => run.round))].map((r) => {
+    const of = (system: SagaSystem) =>
+      runs.find((run) => run.round === r && run.system === system)!;
+    return round(of('library').sagasPerSecond / of('baseline').sagasPerSecond, 3);
+  });
+  const targets = [
+    ...(runs.length > 0
+      ? [
+          {
+            name: 'library sagas/s (median of rounds)',
+            target: '≥ 500',
+            measured: rate('library').toFixed(0),
+            met: rate('library') >= 500,
+          },
+          {
+            name: 'library ÷ baseline (median of rounds)',
+            target: '≥ 0.70×',
+            measured: `${median(ratios).toFixed(2)}×`,
+            met: median(ratios) >= 0.7,
+          },
+        ]
+      : []),
+    ...(rss
+      ? [
+          {
+            name: `rss after GC, ${rss.points.at(-1)!.waiting} vs ${rss.points[0]!.waiting} waiting`,
+            target: 'flat (≤ 1.10×)',
+            measured: `${rss.ratio.toFixed(2)}×`,
+            met: rss.ratio <= 1.1,
+          },
+        ]
+      : []),
+  ];
+  const report = {
+    benchmark: 'saga',
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `bench:saga ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    options: { ...options, scenarios: [...options.scenarios] },
+    runs,
+    ratios,
+    rss,
+    targets,
+  };
+  const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const file = `${resultsDir}saga-${report.startedAt.replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+
+  const parts = [
+    `Saga benchmark — ${report.startedAt} — ${report.machine.cpus} CPUs, ${report.machine.node}`,
+  ];
+  if (runs.length > 0)
+    parts.push(
+      `\n${options.sagas.toLocaleString('en-US')} sagas per run (first ${options.warmup} not counted), ${options.concurrency} in flight, ${options.partitions} partitions`,
+      table(
+        [
+          'round',
+          'system',
+          'sagas/s',
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'max ms',
+          'CPU ms/saga orch.',
+          'partic.',
+          'postgres',
+          'orch. peak MiB',
+        ],
+        runs.map((run) => [
+          run.round,
+          run.system,
+          run.sagasPerSecond.toFixed(0),
+          run.durationMs.p50.toFixed(1),
+          run.durationMs.p90.toFixed(1),
+          run.durationMs.p99.toFixed(1),
+          run.durationMs.max.toFixed(1),
+          run.cpuMsPerSaga.orchestrator.toFixed(2),
+          run.cpuMsPerSaga.participants.toFixed(2),
+          run.cpuMsPerSaga.postgres.toFixed(2),
+          run.orchestratorPeakMb.toFixed(1),
+        ]),
+      ),
+      `library ÷ baseline per round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`,
+    );
+  if (rss)
+    parts.push(
+      `\nOrchestrator memory with sagas waiting on replies (started: ${rss.startedMb} MiB)`,
+      table(
+        ['waiting', 'RSS after GC', 'RSS before GC', 'heap used', 'sampled peak', 'begin s'],
+        rss.points.map((p) => [
+          p.waiting,
+          p.rssMb.toFixed(1),
+          p.rssBeforeGcMb.toFixed(1),
+          p.heapUsedMb.toFixed(1),
+          p.sampledPeakMb.toFixed(1),
+          p.beginSeconds.toFixed(1),
+        ]),
+      ),
+    );
+  parts.push(
+    '\nTargets',
+    table(
+      ['target', 'wanted', 'measured', 'met'],
+      targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']),
+    ),
+  );
+  const errors = runs.flatMap((run) => run.errors);
+  if (errors.length > 0) parts.push(`\nerrors: ${errors.slice(0, 5).join('; ')}`);
+  console.log(parts.join('\n'));
+  console.log(`\nresults: ${file}`);
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exitCode = 1;
+});

@@ -1,0 +1,150 @@
+/**
+ * What both systems of the saga benchmark run: the same three-step order saga — reserve stock
+ * (inventory service), capture the payment (payment service), confirm the order (local) — on
+ * the same tables, over topics of their own. The library declares it with `defineSaga`; the
+ * baseline (baseline.ts) hand-writes the same transactions and Kafka round trips.
+ */
+import { createTopics, createTestDatabase, type TestDatabase } from '@trackops/testkit/helpers';
+import { defineCommand, defineSaga, migrateParticipant, migrateSagas } from '@trackops/saga';
+import { z } from 'zod';
+import type { Cleanup } from '../lib/cleanup.js';
+import type { BenchContext } from '../outbox/fixture.js';
+
+export type SagaSystem = 'library' | 'baseline';
+
+/** The topics of one system's run. */
+export function sagaTopics(prefix: string) {
+  return {
+    inventory: `${prefix}.inventory`,
+    payment: `${prefix}.payment`,
+    replies: `${prefix}.replies`,
+  };
+}
+
+/** The order saga on a run's topics, with its commands. */
+export function benchSaga(prefix: string, timeoutMs: number) {
+  const topics = sagaTopics(prefix);
+  const reserve = defineCommand({
+    type: 'RESERVE_INVENTORY',
+    topic: topics.inventory,
+    payload: z.object({ orderId: z.string(), sku: z.string(), quantity: z.int().min(1) }),
+    reply: z.object({ reservationId: z.string() }),
+  });
+  const release = defineCommand({
+    type: 'RELEASE_INVENTORY',
+    topic: topics.inventory,
+    payload: z.object({ orderId: z.string() }),
+    reply: z.object({}),
+  });
+  const pay = defineCommand({
+    type: 'PROCESS_PAYMENT',
+    topic: topics.payment,
+    payload: z.object({ orderId: z.string(), amount: z.string() }),
+    reply: z.object({ paymentId: z.string() }),
+  });
+  const refund = defineCommand({
+    type: 'REFUND_PAYMENT',
+    topic: topics.payment,
+    payload: z.object({ orderId: z.string() }),
+    reply: z.object({}),
+  });
+  const data = z.object({
+    orderId: z.string(),
+    sku: z.string(),
+    quantity: z.int().min(1),
+    amount: z.string(),
+    reservationId: z.string().optional(),
+    paymentId: z.string().optional(),
+  });
+  const saga = defineSaga({ name: 'order', data })
+    .step('reserve-inventory', {
+      command: reserve,
+      payload: ({ orderId, sku, quantity }) => ({ orderId, sku, quantity }),
+      onReply: (state, reply) => ({ ...state, reservationId: reply.reservationId }),
+      compensation: { command: release, payload: ({ orderId }) => ({ orderId }) },
+      timeoutMs,
+    })
+    .step('process-payment', {
+      command: pay,
+      payload: ({ orderId, amount }) => ({ orderId, amount }),
+      onReply: (state, reply) => ({ ...state, paymentId: reply.paymentId }),
+      compensation: { command: refund, payload: ({ orderId }) => ({ orderId }) },
+      timeoutMs,
+    })
+    .step('confirm-order', {
+      local: async (tx, { orderId }) => {
+        await tx.query(sql.confirm, [orderId]);
+      },
+      timeoutMs,
+    })
+    .build();
+  return { saga, commands: { reserve, release, pay, refund } };
+}
+
+/** The business statements, shared by both systems so they do the same work. */
+export const sql = {
+  placeOrder: `insert into orders.orders (id, sku, quantity, amount, status) values ($1, $2, $3, $4, 'PENDING')`,
+  confirm: `update orders.orders set status = 'CONFIRMED' where id = $1`,
+  reserve: `update inventory.stock set available = available - $2 where sku = $1 and available >= $2`,
+  recordReservation: `insert into inventory.reservations (order_id, sku, quantity, status) values ($1, $2, $3, 'RESERVED')`,
+  capture: `insert into payment.payments (order_id, amount, status) values ($1, $2, 'CAPTURED')`,
+};
+
+/** SKUs the orders spread over (row locks on stock are the contended resource). */
+export const SKUS = Array.from({ length: 50 }, (_, i) => `sku-${i}`);
+
+/**
+ * A fresh database with the business tables (and the saga tables of `system`), dropped at
+ * cleanup, and the run's topics with `partitions` partitions, deleted at cleanup.
+ */
+export async function sagaDatabase(
+  ctx: BenchContext,
+  cleanup: Cleanup,
+  system: SagaSystem,
+  prefix: string,
+  partitions: number,
+): Promise<TestDatabase> {
+  const db = await createTestDatabase(ctx.stack.DATABASE_URL, `bench_saga_${system}`);
+  cleanup.defer(`drop database ${db.name}`, () => db.drop());
+  await db.pool.query(`
+    create schema orders; create schema inventory; create schema payment;
+    create table orders.orders (id text primary key, sku text not null, quantity integer not null,
+      amount numeric not null, status text not null);
+    create table inventory.stock (sku text primary key, available integer not null check (available >= 0));
+    create table inventory.reservations (order_id text primary key, sku text not null,
+      quantity integer not null, status text not null);
+    create table payment.payments (order_id text primary key, amount numeric not null, status text not null);
+    insert into inventory.stock select 'sku-' || i, 1000000000 from generate_series(0, ${SKUS.length - 1}) as i;
+  `);
+  if (system === 'library') {
+    await migrateSagas(db.pool, { schema: 'orders' });
+    await migrateParticipant(db.pool, { schema: 'inventory' });
+    await migrateParticipant(db.pool, { schema: 'payment' });
+  } else {
+    await db.pool.query(`
+      create table orders.saga_state (id text primary key, order_id text not null, status text not null,
+        step integer not null, data jsonb not null, created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now());
+      create table orders.inbox (message_id text primary key);
+      create table inventory.inbox (message_id text primary key);
+      create table payment.inbox (message_id text primary key);
+    `);
+  }
+  await sagaTopicsCreated(ctx, cleanup, prefix, partitions);
+  return db;
+}
+
+async function sagaTopicsCreated(
+  ctx: BenchContext,
+  cleanup: Cleanup,
+  prefix: string,
+  partitions: number,
+): Promise<void> {
+  const topics = Object.values(sagaTopics(prefix));
+  await createTopics(ctx.kafka, topics, partitions);
+  cleanup.defer(`delete topics ${prefix}.*`, async () => {
+    const existing = new Set(await ctx.admin.listTopics());
+    const mine = [...existing].filter((topic) => topic.startsWith(`${prefix}.`));
+    if (mine.length > 0) await ctx.admin.deleteTopics({ topics: mine });
+  });
+}
