@@ -10,7 +10,7 @@ import { startSystem } from './system.js';
 async function main(): Promise<void> {
   const once = process.argv.includes('--once');
   const print = (line: string): void => console.log(line);
-  const system = await startSystem({ LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' }, (line) =>
+  const system = await startSystem({ LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' }, (line) =>
     print(`[demo] ${line}`),
   );
   let stopping = false;

@@ -26,7 +26,7 @@ export interface ServiceProcess {
 
 /**
  * Starts `service` (`src/<service>/main.ts` through tsx) and resolves with its URL once it logs
- * `listening`. Rejects with the log tail when it exits first or does not listen in time.
+ * `listening` (an info line: run the services with `LOG_LEVEL` info or debug). Rejects with the log tail when it exits first or does not listen in time.
  */
 export function startService(
   service: ServiceName,

@@ -47,22 +47,27 @@ export async function startSystem(
     ...env,
   };
   const processes = {} as Record<ServiceName, ServiceProcess>;
-  const start = async (service: ServiceName): Promise<ServiceProcess> => {
-    log(`starting ${service}`);
-    const started = await startService(service, { ...common, PORT: ports[service] });
-    processes[service] = started;
-    const client = new ServiceClient(started.url);
+  const healthy = async (service: ServiceName): Promise<void> => {
+    const client = new ServiceClient(processes[service].url);
     await waitFor(
       async () => (await client.call('GET', '/actuator/health')).status,
       (status) => status === 200,
       120_000,
       `${service} to report healthy`,
     );
+  };
+  const start = async (service: ServiceName): Promise<ServiceProcess> => {
+    log(`starting ${service}`);
+    const started = await startService(service, { ...common, PORT: ports[service] });
+    processes[service] = started;
     return started;
   };
   try {
+    // Listening first, healthy after: the event-relay-service registers the connectors whose
+    // state the other two report, and it relays their outboxes once their tables exist.
     await Promise.all([start('order-service'), start('inventory-service')]);
     await start('event-relay-service');
+    await Promise.all(Object.keys(processes).map((service) => healthy(service as ServiceName)));
   } catch (error) {
     await Promise.all(Object.values(processes).map((child) => child.stop()));
     throw error;
@@ -78,6 +83,7 @@ export async function startSystem(
     async restart(service) {
       await processes[service].stop();
       const started = await start(service);
+      await healthy(service);
       const client = new ServiceClient(started.url);
       if (service === 'order-service') system.order = client;
       if (service === 'inventory-service') system.inventory = client;

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { isTrackOpsError } from '@trackops/core';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -52,8 +52,10 @@ export async function createHttpApp(options: {
       const given = request.headers[correlationHeader];
       return typeof given === 'string' && correlationPattern.test(given) ? given : uuidv7();
     },
-    requestIdLogLabel: 'correlationId',
-    disableRequestLogging: options.config.logLevel !== 'debug',
+    logController: new LogController({
+      requestIdLogLabel: 'correlationId',
+      disableRequestLogging: options.config.logLevel !== 'debug',
+    }),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -63,7 +65,9 @@ export async function createHttpApp(options: {
   app.setErrorHandler(async (error, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issue = error.validation[0];
-      const where = error.validationContext ?? 'body';
+      // API.md names query fields `query.<name>`; Fastify calls that context `querystring`.
+      const context = error.validationContext ?? 'body';
+      const where = context === 'querystring' ? 'query' : context;
       const path = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? '';
       const field = path === '' ? where : `${where}.${path}`;
       return reply.code(400).send({
@@ -130,10 +134,14 @@ export async function createHttpApp(options: {
 /** A service's Fastify app, as {@link createHttpApp} makes it. */
 export type HttpApp = Awaited<ReturnType<typeof createHttpApp>>;
 
-/** Route options of a write: a bearer token with one of `roles`, and the write rate limit. */
+/**
+ * Route options of a write: a bearer token with one of `roles`, checked on request — before
+ * the input is even parsed, so a caller without the right token gets 401/403, never a 400 that
+ * tells it about the body — and the write rate limit.
+ */
 export function writeRoute(config: ServiceConfig, roles: readonly Role[]) {
   return {
-    preHandler: requireRole(config.jwtSecret, roles),
+    onRequest: requireRole(config.jwtSecret, roles),
     config: { rateLimit: { max: config.rateLimitPerMinute, timeWindow: '1 minute' } },
   };
 }

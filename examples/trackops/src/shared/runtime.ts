@@ -1,7 +1,7 @@
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
-import type { ServiceConfig } from './config.js';
+import { databaseUrlFor, type ServiceConfig } from './config.js';
 import { ensureDatabase } from './database.js';
 
 /** JSON logs (pino) with the service's name on every line. */
@@ -11,6 +11,9 @@ export function createLogger(config: ServiceConfig): Logger {
 
 /** The kafkajs client, its own logs routed to the service logger at warn and above. */
 export function createKafka(config: ServiceConfig, logger: Logger): Kafka {
+  // kafkajs 2 warns once per producer that its default partitioner changed in 2.0; the services
+  // use that default (murmur2, as Java clients), so the warning is noise.
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
   return new Kafka({
     clientId: config.service,
     brokers: config.kafkaBrokers,
@@ -28,7 +31,10 @@ export function createKafka(config: ServiceConfig, logger: Logger): Kafka {
 /** Creates the service's database if needed and opens a pool on it. */
 export async function openDatabase(config: ServiceConfig, database: string): Promise<pg.Pool> {
   await ensureDatabase(config.databaseUrl, database);
-  const pool = new pg.Pool({ connectionString: config.serviceDatabaseUrl, max: 10 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrlFor(config.databaseUrl, database),
+    max: 10,
+  });
   return pool;
 }
 

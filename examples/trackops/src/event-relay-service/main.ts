@@ -1,0 +1,15 @@
+/** `pnpm event-relay-service`: the event-relay-service as a process. */
+import { loadConfig } from '../shared/config.js';
+import { createLogger, stopOnSignals } from '../shared/runtime.js';
+import { startEventRelayService } from './service.js';
+
+const config = loadConfig('event-relay-service');
+const logger = createLogger(config);
+try {
+  const service = await startEventRelayService(config, { logger });
+  logger.info({ url: service.url }, 'listening');
+  stopOnSignals(logger, () => service.stop());
+} catch (error) {
+  logger.error({ err: error }, 'event-relay-service failed to start');
+  process.exitCode = 1;
+}
