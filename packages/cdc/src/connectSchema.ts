@@ -2,6 +2,11 @@
  * The schema-driven path: with `schemas.enable=true` every key and value carries its Kafka
  * Connect schema, which names the logical type of each column (and a Decimal's scale), so the
  * decoder converts without any declaration.
+ *
+ * Each schema is compiled once into a converter (a closure per field, the logical type and the
+ * Connect type resolved up front), kept per schema object; since the decoder reuses the schema
+ * object of a schema text it has seen (see `parsePayload` in envelope.ts), the records of a topic
+ * share one compiled conversion. A field's path is only built when a value fails to convert.
  */
 import { invalid, type Path } from './errors.js';
 import { isJsonObject, type JsonValue } from './json.js';
@@ -60,60 +65,6 @@ export function fieldOf(schema: ConnectSchema, name: string): ConnectField | und
   return schema.fields?.find((field) => field.field === name);
 }
 
-/**
- * Converts a payload value by its Connect schema: logical types to their JavaScript values,
- * int64 to bigint, TOAST placeholders to {@link UNAVAILABLE}. @internal
- */
-export function fromConnect(
-  raw: JsonValue | undefined,
-  schema: ConnectSchema,
-  path: Path,
-): unknown {
-  if (raw === null || raw === undefined) {
-    // Optional fields may be null; Debezium also writes null for values it cannot represent
-    // (a numeric NaN in precise mode). A missing required field is malformed.
-    if (raw === undefined && !schema.optional) return invalid(path, `a ${schema.type} value`, raw);
-    return null;
-  }
-  const name = schema.name;
-  if (name !== undefined) {
-    const converted = fromLogical(raw, schema, name, path);
-    if (converted !== notLogical) return converted;
-  }
-  switch (schema.type) {
-    case 'int8':
-    case 'int16':
-    case 'int32':
-      return logical.toInt(raw, path);
-    case 'int64':
-      return logical.toBigInt(raw, path);
-    case 'float':
-    case 'float32':
-    case 'double':
-    case 'float64':
-      return logical.toFloat(raw, path);
-    case 'boolean':
-      return logical.toBoolean(raw, path);
-    case 'string':
-      return isTextPlaceholder(raw) ? UNAVAILABLE : logical.toText(raw, path);
-    case 'bytes':
-      return isBytesPlaceholder(raw) ? UNAVAILABLE : logical.toBytes(raw, path);
-    case 'array': {
-      if (isArrayPlaceholder(raw)) return UNAVAILABLE;
-      if (!Array.isArray(raw)) return invalid(path, 'an array', raw);
-      const items = schema.items;
-      if (items === undefined) return invalid(path, 'an array schema with items', schema);
-      return raw.map((item, index) => fromConnect(item, items, { parent: path, segment: index }));
-    }
-    case 'struct':
-      return fromStruct(raw, schema, path);
-    case 'map':
-      return fromMap(raw, schema, path);
-    default:
-      return invalid(path, 'a known Connect schema type', schema.type);
-  }
-}
-
 /** A struct payload: every field of the schema, converted. @internal */
 export function fromStruct(
   raw: JsonValue,
@@ -121,11 +72,148 @@ export function fromStruct(
   path: Path,
 ): Record<string, unknown> {
   if (!isJsonObject(raw)) return invalid(path, 'an object', raw);
-  const row: Record<string, unknown> = {};
-  for (const field of schema.fields ?? []) {
-    row[field.field] = fromConnect(raw[field.field], field, { parent: path, segment: field.field });
+  return structConverterOf(schema)(raw, path);
+}
+
+/**
+ * A value's conversion, compiled from its schema once: `(raw, parent, segment)` converts the
+ * value found at `parent[segment]`. The path object of a field is only built when something
+ * fails (or a logical conversion needs it), not for each field of each record.
+ */
+type Converter = (
+  raw: JsonValue | undefined,
+  parent: Path,
+  segment: string | number,
+  path?: Path,
+) => unknown;
+
+type StructConverter = (raw: { [key: string]: JsonValue }, path: Path) => Record<string, unknown>;
+
+// Compiled once per schema object. The decoder keeps the schema of each distinct schema text
+// (see `parsePayload` in envelope.ts), so in steady state every record of a topic reuses the
+// same compiled conversion; a WeakMap lets schemas that fall out of that cache go.
+const converters = new WeakMap<ConnectSchema, Converter>();
+const structConverters = new WeakMap<ConnectSchema, StructConverter>();
+
+function converterOf(schema: ConnectSchema): Converter {
+  let converter = converters.get(schema);
+  if (converter === undefined) {
+    converter = compile(schema);
+    converters.set(schema, converter);
   }
-  return row;
+  return converter;
+}
+
+/** The conversion of a struct value already known to be an object. @internal */
+export function structConverterOf(schema: ConnectSchema): StructConverter {
+  let converter = structConverters.get(schema);
+  if (converter === undefined) {
+    converter = compileStruct(schema);
+    structConverters.set(schema, converter);
+  }
+  return converter;
+}
+
+const at = (parent: Path, segment: string | number, path: Path | undefined): Path =>
+  path ?? { parent, segment };
+
+function compile(schema: ConnectSchema): Converter {
+  const convert = compileValue(schema);
+  const optional = schema.optional === true;
+  const type = schema.type;
+  return (raw, parent, segment, path) => {
+    if (raw === null || raw === undefined) {
+      // Optional fields may be null; Debezium also writes null for values it cannot represent
+      // (a numeric NaN in precise mode). A missing required field is malformed.
+      if (raw === undefined && !optional)
+        return invalid(at(parent, segment, path), `a ${type} value`, raw);
+      return null;
+    }
+    return convert(raw, parent, segment, path);
+  };
+}
+
+type ValueConverter = (
+  raw: JsonValue,
+  parent: Path,
+  segment: string | number,
+  path: Path | undefined,
+) => unknown;
+
+function compileValue(schema: ConnectSchema): ValueConverter {
+  const name = schema.name;
+  const logicalConverter = name === undefined ? undefined : logicalConverters.get(name);
+  if (logicalConverter !== undefined) {
+    return (raw, parent, segment, path) => logicalConverter(raw, schema, at(parent, segment, path));
+  }
+  switch (schema.type) {
+    case 'int8':
+    case 'int16':
+    case 'int32':
+      return (raw, parent, segment, path) =>
+        typeof raw === 'number' && Number.isInteger(raw)
+          ? raw
+          : logical.toInt(raw, at(parent, segment, path));
+    case 'int64':
+      return (raw, parent, segment, path) =>
+        typeof raw === 'bigint' ? raw : logical.toBigInt(raw, at(parent, segment, path));
+    case 'float':
+    case 'float32':
+    case 'double':
+    case 'float64':
+      return (raw, parent, segment, path) =>
+        typeof raw === 'number' ? raw : logical.toFloat(raw, at(parent, segment, path));
+    case 'boolean':
+      return (raw, parent, segment, path) =>
+        typeof raw === 'boolean' ? raw : logical.toBoolean(raw, at(parent, segment, path));
+    case 'string':
+      return (raw, parent, segment, path) =>
+        typeof raw === 'string'
+          ? isTextPlaceholder(raw)
+            ? UNAVAILABLE
+            : raw
+          : logical.toText(raw, at(parent, segment, path));
+    case 'bytes':
+      return (raw, parent, segment, path) =>
+        isBytesPlaceholder(raw) ? UNAVAILABLE : logical.toBytes(raw, at(parent, segment, path));
+    case 'array': {
+      const items = schema.items;
+      const item = items === undefined ? undefined : converterOf(items);
+      return (raw, parent, segment, path) => {
+        if (isArrayPlaceholder(raw)) return UNAVAILABLE;
+        const here = at(parent, segment, path);
+        if (!Array.isArray(raw)) return invalid(here, 'an array', raw);
+        if (item === undefined) return invalid(here, 'an array schema with items', schema);
+        return raw.map((element, index) => item(element, here, index));
+      };
+    }
+    case 'struct': {
+      const struct = structConverterOf(schema);
+      return (raw, parent, segment, path) => {
+        const here = at(parent, segment, path);
+        return isJsonObject(raw) ? struct(raw, here) : invalid(here, 'an object', raw);
+      };
+    }
+    case 'map':
+      return (raw, parent, segment, path) => fromMap(raw, schema, at(parent, segment, path));
+    default:
+      return (_raw, parent, segment, path) =>
+        invalid(at(parent, segment, path), 'a known Connect schema type', schema.type);
+  }
+}
+
+function compileStruct(schema: ConnectSchema): StructConverter {
+  const fields = (schema.fields ?? []).map((field) => ({
+    name: field.field,
+    convert: converterOf(field),
+  }));
+  return (raw, path) => {
+    const row: Record<string, unknown> = {};
+    for (const field of fields) {
+      row[field.name] = field.convert(raw[field.name], path, field.name);
+    }
+    return row;
+  };
 }
 
 function fromMap(raw: JsonValue, schema: ConnectSchema, path: Path): unknown {
@@ -133,17 +221,13 @@ function fromMap(raw: JsonValue, schema: ConnectSchema, path: Path): unknown {
   if (values === undefined) return invalid(path, 'a map schema with values', schema);
   // JsonConverter writes string-keyed maps as objects (hstore with hstore.handling.mode=map).
   if (isJsonObject(raw)) {
+    const convert = converterOf(values);
     return Object.fromEntries(
-      Object.entries(raw).map(([key, value]) => [
-        key,
-        fromConnect(value, values, { parent: path, segment: key }),
-      ]),
+      Object.entries(raw).map(([key, value]) => [key, convert(value, path, key)]),
     );
   }
   return invalid(path, 'an object (string-keyed map)', raw);
 }
-
-const notLogical = Symbol('not a logical type');
 
 type LogicalConverter = (raw: JsonValue, schema: ConnectSchema, path: Path) => unknown;
 
@@ -200,8 +284,3 @@ const logicalConverters: ReadonlyMap<string, LogicalConverter> = new Map<string,
     },
   ],
 ]);
-
-function fromLogical(raw: JsonValue, schema: ConnectSchema, name: string, path: Path): unknown {
-  const convert = logicalConverters.get(name);
-  return convert === undefined ? notLogical : convert(raw, schema, path);
-}

@@ -212,6 +212,28 @@ type Resolved = z.output<typeof cdcConsumerOptionsSchema>;
 /** The outcome of one record: done (resolve its offset) or handed back (stop requested). */
 type Outcome = 'done' | 'abandoned';
 
+type HandlerEntry = CdcHandler | CdcTableHandler;
+
+/** An attempt whose handler returned a promise. */
+interface Pending {
+  readonly pending: PromiseLike<void>;
+  readonly event: DecodedRecord<unknown, unknown>;
+  readonly skipped: boolean;
+}
+
+/** An attempt that threw (decoding or the handler, synchronously). */
+interface Failed {
+  readonly failed: unknown;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<void> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /** Thrown inside a retry's backoff when `stop()` asks to hand the record back. */
 const stopRequested = Symbol('stop requested');
 
@@ -352,13 +374,86 @@ export class CdcConsumer {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const { topic, partition } = batch;
+    const entry = this.handlers.get(topic);
+    // Only subscribed topics are delivered; a missing entry would be a bug here.
+    if (entry === undefined) throw new Error(`no handler for topic ${topic}`);
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.stopping.signal.aborted) return;
-      const outcome = await this.process(batch.topic, batch.partition, message, payload);
-      if (outcome === 'abandoned') return;
+      // The first attempt runs synchronously up to the handler: a handler that returns no
+      // promise costs no await here (decoding is synchronous). Anything else — a promise, a
+      // failure — continues in `process`, which owns retries and dead letters.
+      const first = this.attempt(entry, topic, partition, message, 1);
+      if (first !== 'done') {
+        const outcome = await this.process(topic, partition, message, payload, entry, first);
+        if (outcome === 'abandoned') return;
+      }
       payload.resolveOffset(message.offset);
       await payload.heartbeat();
     }
+  }
+
+  /**
+   * One attempt: decode, hand to the handler, report `cdc:processed`. Returns `'done'` when it
+   * finished synchronously, the handler's promise when it returned one (not yet reported), or
+   * the error it threw.
+   */
+  private attempt(
+    entry: HandlerEntry,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    attempt: number,
+  ): 'done' | Pending | Failed {
+    let event: DecodedRecord<unknown, unknown>;
+    let skipped: boolean;
+    let result: Promise<void> | void = undefined;
+    try {
+      const record = { topic, key: message.key, value: message.value, headers: message.headers };
+      event = isTableHandler(entry)
+        ? this.decoder.decode(record, entry.table)
+        : this.decoder.decode(record);
+      skipped =
+        (event.kind === 'tombstone' && this.options.tombstones === 'skip') ||
+        (event.kind === 'heartbeat' && this.options.heartbeats === 'skip');
+      if (!skipped) {
+        const context: CdcMessageContext = {
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          attempt,
+        };
+        result = isTableHandler(entry)
+          ? entry.handle(event, context)
+          : entry(event as DecodedRecord, context);
+      }
+    } catch (caught) {
+      return { failed: caught };
+    }
+    if (isPromiseLike(result)) return { pending: result, event, skipped };
+    this.processed(topic, partition, message, event, skipped, attempt);
+    return 'done';
+  }
+
+  private processed(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    event: DecodedRecord<unknown, unknown>,
+    skipped: boolean,
+    attempts: number,
+  ): void {
+    if (!this.events.has('cdc:processed')) return;
+    this.events.emit('cdc:processed', {
+      topic,
+      partition,
+      offset: message.offset,
+      kind: event.kind,
+      skipped,
+      attempts,
+    });
   }
 
   private async process(
@@ -366,40 +461,21 @@ export class CdcConsumer {
     partition: number,
     message: KafkaMessage,
     payload: EachBatchPayload,
+    entry: HandlerEntry,
+    first: Pending | Failed,
   ): Promise<Outcome> {
-    const entry = this.handlers.get(topic);
-    // Only subscribed topics are delivered; a missing entry would be a bug here.
-    if (entry === undefined) throw new Error(`no handler for topic ${topic}`);
     const { retry } = this.options;
+    let pending: Pending | Failed = first;
     for (let attempt = 1; ; attempt++) {
       try {
-        const record = { topic, ...message };
-        const event = isTableHandler(entry)
-          ? this.decoder.decode(record, entry.table)
-          : this.decoder.decode(record);
-        const skipped =
-          (event.kind === 'tombstone' && this.options.tombstones === 'skip') ||
-          (event.kind === 'heartbeat' && this.options.heartbeats === 'skip');
-        if (!skipped) {
-          const context: CdcMessageContext = {
-            topic,
-            partition,
-            offset: message.offset,
-            timestamp: message.timestamp,
-            key: message.key,
-            attempt,
-          };
-          if (isTableHandler(entry)) await entry.handle(event, context);
-          else await entry(event as DecodedRecord, context);
+        if (attempt > 1) {
+          const next = this.attempt(entry, topic, partition, message, attempt);
+          if (next === 'done') return 'done';
+          pending = next;
         }
-        this.events.emit('cdc:processed', () => ({
-          topic,
-          partition,
-          offset: message.offset,
-          kind: event.kind,
-          skipped,
-          attempts: attempt,
-        }));
+        if ('failed' in pending) throw pending.failed;
+        await pending.pending;
+        this.processed(topic, partition, message, pending.event, pending.skipped, attempt);
         return 'done';
       } catch (caught) {
         const error = asError(caught);

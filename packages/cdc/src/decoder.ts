@@ -4,11 +4,12 @@ import { fromStruct } from './connectSchema.js';
 import { child, invalid, root, type Path } from './errors.js';
 import {
   decodeEnvelope,
-  unwrapSchema,
+  parsePayload,
   untyped,
   type EnvelopeContext,
   type Payload,
   type RowCodec,
+  type SchemaHint,
 } from './envelope.js';
 import type {
   DataCollectionCount,
@@ -19,7 +20,7 @@ import type {
   UnwrappedEvent,
   UntypedRow,
 } from './events.js';
-import { isJsonObject, parseJson, type JsonValue } from './json.js';
+import { isJsonObject, type JsonValue } from './json.js';
 import { UNAVAILABLE, isArrayPlaceholder, isTextPlaceholder } from './markers.js';
 import { headersOf, textOf, type KafkaRecordLike } from './record.js';
 import { numberAt, objectAt, stringAt, txIdOf } from './source.js';
@@ -81,7 +82,10 @@ export interface Decoder {
  * Creates a decoder. Options are checked once, here.
  *
  * @param options - See {@link decoderOptionsSchema}.
- * @returns A decoder; it keeps no state between records.
+ * @returns A decoder. It keeps no state between records but a cache of the Connect schema
+ *   texts it has parsed (`schemas.enable=true`; the last 256 distinct texts, shared by all
+ *   decoders, each compared in full before it is reused), so that the schema every record of a
+ *   topic repeats is parsed and checked once.
  *
  * @example
  * ```ts
@@ -139,8 +143,8 @@ function codecOf<Row, Key>(table: Table<Row, Key>): RowCodec<Row, Key> {
 const keyPath = root('key');
 const valuePath = root('value');
 
-function parsePart(text: string | null, path: Path): Payload | null {
-  return text === null ? null : unwrapSchema(parseJson(text, path), path);
+function parsePart(text: string | null, path: Path, hint?: SchemaHint): Payload | null {
+  return text === null ? null : parsePayload(text, path, hint);
 }
 
 function decodeKey<Row, Key>(key: Payload | null, codec: RowCodec<Row, Key>): Key | null {
@@ -169,17 +173,28 @@ function decodeWith<Row, Key>(
 ): DecodedRecord<Row, Key> {
   const topic = record.topic;
   const headers = headersOf(record.headers);
-  const key = parsePart(textOf(record.key, keyPath), keyPath);
+  const key = parsePart(
+    textOf(record.key, keyPath),
+    keyPath,
+    topic === undefined ? undefined : { topic, part: 'key' },
+  );
   const valueText = textOf(record.value, valuePath);
 
-  if (topic?.startsWith(`${options.heartbeatTopicPrefix}.`) === true) {
+  if (
+    topic?.startsWith(options.heartbeatTopicPrefix) === true &&
+    isHeartbeatTopic(topic, options)
+  ) {
     return decodeHeartbeat(topic, key, parsePart(valueText, valuePath));
   }
   const newKey = keyHeader(headers, '__debezium.newkey', codec);
   if (valueText === null) {
     return { kind: 'tombstone', topic, key: decodeKey(key, codec), newKey, headers };
   }
-  const value = parsePart(valueText, valuePath)!;
+  const value = parsePart(
+    valueText,
+    valuePath,
+    topic === undefined ? undefined : { topic, part: 'value' },
+  )!;
   if (isTransaction(value.payload)) return decodeTransaction(topic, value);
   if (isHeartbeat(key, value.payload)) return decodeHeartbeat(topic, key, value);
 
@@ -203,6 +218,12 @@ function decodeWith<Row, Key>(
     ? decodeEnvelope(value, context)
     : decodeUnwrapped(value, context, options.unwrapFieldPrefix);
 }
+
+function isHeartbeatTopic(topic: string, options: ResolvedOptions): boolean {
+  return topic.charCodeAt(options.heartbeatTopicPrefix.length) === DOT;
+}
+
+const DOT = 0x2e;
 
 // BEGIN/END values: {status, id, event_count, data_collections, ts_ms}.
 function isTransaction(payload: JsonValue): boolean {

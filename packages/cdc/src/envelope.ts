@@ -5,7 +5,7 @@
 import { asConnectSchema, fieldOf, fromStruct, type ConnectSchema } from './connectSchema.js';
 import { child, invalid, type Path } from './errors.js';
 import type { ChangeEvent, MessageEvent, RecordHeaders, UntypedRow } from './events.js';
-import { isJsonObject, type JsonValue } from './json.js';
+import { isJsonObject, parseJson, type JsonValue } from './json.js';
 import { toBytes } from './logicalTypes.js';
 import { UNAVAILABLE, isArrayPlaceholder, isTextPlaceholder } from './markers.js';
 import {
@@ -76,6 +76,132 @@ export function unwrapSchema(parsed: JsonValue, path: Path): Payload {
     }
   }
   return { payload: parsed, schema: undefined, path };
+}
+
+/**
+ * Parses a key or value text into its payload and schema, as `unwrapSchema(parseJson(text))`
+ * does, faster for `schemas.enable=true`: JsonConverter writes `{"schema":S,"payload":P}`, and
+ * every record of a topic repeats the same schema text S (2–12 KB, most of the record). Only P
+ * is parsed when S is a schema text already parsed and checked:
+ *
+ * - first the few schema texts last seen for the same topic and part (`hint`): the text holds
+ *   one at offset 10, followed by `,"payload":` — one string comparison, no search and no hash;
+ * - else the text is split at its first `},"payload":` and S looked up among the texts seen
+ *   (by hash), or parsed, checked and added.
+ *
+ * Sound wherever it splits: if S parses (it equals a text that parsed) and P parses, the whole
+ * text is exactly `{"schema":S,"payload":P}` — the same two members, whatever S and P hold (a
+ * split inside S would leave it unbalanced, and it would not parse). Anything else — another
+ * layout, whitespace, a schema that does not parse or check, a payload that does not parse —
+ * goes the general way, which gives the same result or the same error as before.
+ *
+ * The cache holds the {@link schemaCacheLimit} most recently added distinct schema texts (the
+ * oldest goes first); texts are compared in full, never by a hash alone.
+ *
+ * @internal
+ */
+export function parsePayload(text: string, path: Path, hint?: SchemaHint): Payload {
+  if (text.startsWith(schemaPrefix) && text.charCodeAt(text.length - 1) === CLOSE_BRACE) {
+    let cached =
+      hint === undefined ? undefined : recentSchemaOf(text, hints.get(hint.topic)?.[hint.part]);
+    let split = cached === undefined ? -1 : schemaPrefix.length + cached.text.length - 1;
+    if (cached === undefined) {
+      split = text.indexOf(payloadSeparator, schemaPrefix.length);
+      if (split !== -1) {
+        const schemaText = text.slice(schemaPrefix.length, split + 1);
+        cached = schemaCache.get(schemaText) ?? cacheSchema(schemaText, path);
+        if (cached !== undefined && hint !== undefined) remember(hint, cached);
+      }
+    }
+    if (cached !== undefined) {
+      let payload: JsonValue | undefined;
+      try {
+        payload = parseJson(text.slice(split + payloadSeparator.length, -1), path);
+      } catch {
+        // Reported as before (with positions in the whole text) by the general way below.
+      }
+      if (payload !== undefined) {
+        return { payload, schema: cached.schema, path: child(path, 'payload') };
+      }
+    }
+  }
+  return unwrapSchema(parseJson(text, path), path);
+}
+
+/** Which schema text {@link parsePayload} tries first: the last one of this topic's keys or values. @internal */
+export interface SchemaHint {
+  readonly topic: string;
+  readonly part: 'key' | 'value';
+}
+
+interface CachedSchema {
+  readonly text: string;
+  readonly schema: ConnectSchema;
+}
+
+const schemaPrefix = '{"schema":';
+const payloadSeparator = '},"payload":';
+const CLOSE_BRACE = 0x7d;
+
+/** How many distinct schema texts (and topics) {@link parsePayload} remembers. @internal */
+export const schemaCacheLimit = 256;
+
+const schemaCache = new Map<string, CachedSchema>();
+/** Per topic, the schema texts of its keys and of its values last seen, most recent first. */
+const hints = new Map<string, { key: CachedSchema[]; value: CachedSchema[] }>();
+
+// A topic normally has one schema text per part; a few more cover a schema change and topics
+// that carry several tables (a rerouted or merged topic).
+const recentPerTopic = 4;
+
+/** The recent schema text that `text` holds at offset 10, followed by `,"payload":`, if any. */
+function recentSchemaOf(
+  text: string,
+  recent: readonly CachedSchema[] | undefined,
+): CachedSchema | undefined {
+  if (recent === undefined) return undefined;
+  for (const candidate of recent) {
+    const end = schemaPrefix.length + candidate.text.length;
+    // The separator check is a dozen characters; only a text that passes it is compared in full.
+    if (
+      text.startsWith(payloadSeparator, end - 1) &&
+      text.slice(schemaPrefix.length, end) === candidate.text
+    ) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+function remember(hint: SchemaHint, cached: CachedSchema): void {
+  let entry = hints.get(hint.topic);
+  if (entry === undefined) {
+    if (hints.size >= schemaCacheLimit) hints.clear();
+    entry = { key: [], value: [] };
+    hints.set(hint.topic, entry);
+  }
+  const recent = entry[hint.part];
+  recent.unshift(cached);
+  if (recent.length > recentPerTopic) recent.pop();
+}
+
+function cacheSchema(schemaText: string, path: Path): CachedSchema | undefined {
+  let schema: ConnectSchema;
+  try {
+    const parsed = parseJson(schemaText, path);
+    if (!isJsonObject(parsed) || typeof parsed['type'] !== 'string') return undefined;
+    schema = asConnectSchema(parsed, child(path, 'schema'));
+  } catch {
+    return undefined;
+  }
+  if (schemaCache.size >= schemaCacheLimit) {
+    schemaCache.delete(schemaCache.keys().next().value as string);
+  }
+  // A copy, so that the cache does not keep the whole record text alive (a slice points into it).
+  const text = JSON.parse(JSON.stringify(schemaText)) as string;
+  const cached = { text, schema };
+  schemaCache.set(text, cached);
+  return cached;
 }
 
 const changeOps = 'c, u, d, r, t, m';

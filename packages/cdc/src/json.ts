@@ -1,6 +1,11 @@
 import { parse } from 'lossless-json';
 import { DebeziumDecodeError, renderPath, type Path } from './errors.js';
-import { BIG_INTEGER_SENTINEL, quoteBigIntegers } from './jsonScan.js';
+import {
+  BIG_INTEGER_SENTINEL,
+  quoteBigIntegers,
+  quoteBigIntegersOptimistic,
+  type QuotedText,
+} from './jsonScan.js';
 
 /**
  * A JSON value as the decoder parses it: like `JSON.parse`'s, except that integers beyond
@@ -15,27 +20,46 @@ export type JsonValue =
  * `bigint`s. Duplicate keys, which PostgreSQL's `json` type keeps, follow `JSON.parse` (the last
  * one wins), as PostgreSQL's own `::jsonb` does.
  *
- * Speed (issue 5 asks for 0.75× bare `JSON.parse`): one scan of the text finds the integer
- * literals `JSON.parse` would round ({@link quoteBigIntegers}). Most texts have none and go to
- * `JSON.parse` as they are; every Debezium change event has at least one (`source.ts_ns`), so
- * those are rewritten with each such literal quoted behind a sentinel, parsed by `JSON.parse`,
- * and the few sentinel strings turned into `bigint` by a walk that stops once it has found them
- * all. A text the fast path cannot vouch for (one that could already hold the sentinel) and any
- * text `JSON.parse` rejects go to lossless-json, which parses them as before and words the error.
+ * Speed (issue 5 asks for 0.75× bare `JSON.parse`): one pass finds the integer literals
+ * `JSON.parse` would round ({@link quoteBigIntegersOptimistic}: it samples one character in 16,
+ * since a 16-digit run must cover a sampled position, instead of reading every character). Most
+ * texts have none and go to `JSON.parse` as they are; every Debezium change event has at least
+ * one (`ts_ns`), so those are rewritten with each such literal quoted behind a sentinel, parsed by
+ * `JSON.parse`, and the few sentinel strings turned into `bigint` by a walk that stops once it
+ * has found them all. When that rewrite does not parse — a digit run inside a string was taken
+ * for a number (the rewrite then always breaks the text), or the text is not JSON — the exact
+ * scan ({@link quoteBigIntegers}, which walks the strings) is tried; a text neither can vouch for
+ * (one that could already hold the sentinel) and any text `JSON.parse` rejects go to
+ * lossless-json, which parses them as before and words the error.
  *
  * @internal
  */
 export function parseJson(text: string, path: Path): JsonValue {
-  const quoted = quoteBigIntegers(text);
+  const quoted = quoteBigIntegersOptimistic(text);
   if (quoted !== undefined) {
     try {
-      const value = JSON.parse(quoted.text) as JsonValue;
-      return quoted.count === 0 ? value : restoreBigIntegers(value, quoted.count);
+      return parseQuoted(quoted);
+    } catch {
+      // Not JSON, or a digit run inside a string was quoted: the exact scan decides. With
+      // nothing quoted the text was parsed as it is, and the exact scan (which quotes a subset
+      // of what this one quotes) would change nothing either.
+      if (quoted.count === 0) return parseLossless(text, path);
+    }
+  }
+  const exact = quoteBigIntegers(text);
+  if (exact !== undefined) {
+    try {
+      return parseQuoted(exact);
     } catch {
       // Not JSON: the careful path below reports where.
     }
   }
   return parseLossless(text, path);
+}
+
+function parseQuoted(quoted: QuotedText): JsonValue {
+  const value = JSON.parse(quoted.text) as JsonValue;
+  return quoted.count === 0 ? value : restoreBigIntegers(value, quoted.count);
 }
 
 // Safe integers and every non-integer stay numbers; only integers JSON.parse would round

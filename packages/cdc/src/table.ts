@@ -123,8 +123,12 @@ export function defineTable<
       });
     }
     const converted: Record<string, unknown> = {};
-    for (const [name, convertOne] of converters) {
-      if (name in raw) converted[name] = convertOne(raw[name], child(path, name));
+    for (let index = 0; index < converters.length; index++) {
+      const [name, convertOne] = converters[index]!;
+      const value = raw[name];
+      // `in` only for the rare undefined: a column the event does not carry stays absent.
+      if (value !== undefined || name in raw)
+        converted[name] = convertOne(value, child(path, name));
     }
     return converted;
   }
