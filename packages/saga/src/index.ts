@@ -35,6 +35,7 @@ export {
   type ResolvedStep,
 } from './definition.js';
 export {
+  sagaStatuses,
   type SagaStatus,
   type StepPhase,
   type SagaState,

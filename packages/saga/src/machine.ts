@@ -7,18 +7,24 @@ import {
 } from './definition.js';
 import { SagaError } from './errors.js';
 
+/** Every status a saga can be in. */
+export const sagaStatuses = [
+  'RUNNING',
+  'COMPENSATING',
+  'COMPLETED',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
+  'ABORTED',
+] as const;
+
 /**
  * Where a saga is. `RUNNING` and `COMPENSATING` move on by themselves; `COMPENSATION_FAILED`
  * waits for an operator (`retrySaga` or `abortSaga`); the rest are final.
  */
-export type SagaStatus =
-  'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'COMPENSATED' | 'COMPENSATION_FAILED' | 'ABORTED';
+export type SagaStatus = (typeof sagaStatuses)[number];
 
 /** Whether a step's action or its compensation is meant. */
 export type StepPhase = 'action' | 'compensation';
-
-/** The statuses in which a saga still moves by itself. */
-export const activeStatuses: readonly SagaStatus[] = ['RUNNING', 'COMPENSATING'];
 
 /** A saga instance's state, as stored. */
 export interface SagaState {

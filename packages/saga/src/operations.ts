@@ -1,7 +1,8 @@
 import { parseOptions, type Queryable } from '@trackops/core';
 import { z } from 'zod';
 import { SagaError } from './errors.js';
-import type { SagaStatus, StepEvent, StepPhase } from './machine.js';
+import { sagaStatuses, type SagaStatus, type StepEvent, type StepPhase } from './machine.js';
+import { instanceColumns, instanceOf } from './store.js';
 import { sagaTableNames, type SagaTablesOptions } from './tables.js';
 
 /** A saga instance as the query API returns it. */
@@ -42,20 +43,11 @@ export interface SagaDetails extends SagaSummary {
   steps: SagaStepRecord[];
 }
 
-const statuses = [
-  'RUNNING',
-  'COMPENSATING',
-  'COMPLETED',
-  'COMPENSATED',
-  'COMPENSATION_FAILED',
-  'ABORTED',
-] as const;
-
 /** Filters of {@link listSagas}. */
 export const listSagasSchema = z
   .object({
     /** Only sagas in these statuses. */
-    status: z.array(z.union(statuses.map((status) => z.literal(status)))).optional(),
+    status: z.array(z.union(sagaStatuses.map((status) => z.literal(status)))).optional(),
     /** Only sagas of this type. */
     sagaType: z.string().optional(),
     /** Only sagas not updated for at least this long (finds stuck ones). */
@@ -68,25 +60,12 @@ export const listSagasSchema = z
 /** Filters of {@link listSagas}. */
 export type ListSagasOptions = z.input<typeof listSagasSchema>;
 
-const summaryColumns = `id::text as id, saga_type, status, step, phase, attempt, data, error, compensation_error, correlation_id,
-  version, waiting, deadline_at, created_at, updated_at, ended_at`;
-
 function summaryOf(row: Record<string, unknown>): SagaSummary {
+  const { state, ...instance } = instanceOf(row);
   return {
-    id: row['id'] as string,
-    sagaType: row['saga_type'] as string,
-    status: row['status'] as SagaStatus,
-    step: row['step'] as number,
-    phase: row['phase'] as StepPhase,
-    attempt: row['attempt'] as number,
-    data: row['data'],
-    error: row['error'] as string | null,
-    compensationError: row['compensation_error'] as string | null,
-    correlationId: row['correlation_id'] as string | null,
-    version: row['version'] as number,
-    waiting: row['waiting'] as SagaSummary['waiting'],
-    deadlineAt: row['deadline_at'] as Date | null,
-    createdAt: row['created_at'] as Date,
+    ...instance,
+    ...state,
+    deadlineAt: state.deadlineAt === null ? null : new Date(state.deadlineAt),
     updatedAt: row['updated_at'] as Date,
     endedAt: row['ended_at'] as Date | null,
   };
@@ -114,7 +93,7 @@ export async function listSagas(
   );
   const names = sagaTableNames(tables);
   const { rows } = await db.query<Record<string, unknown>>(
-    `select ${summaryColumns} from ${names.instances}
+    `select ${instanceColumns} from ${names.instances}
       where ($1::text[] is null or status = any($1))
         and ($2::text is null or saga_type = $2)
         and ($3::int is null or updated_at <= now() - make_interval(secs => $3::int / 1000.0))
@@ -136,7 +115,7 @@ export async function getSaga(
 ): Promise<SagaDetails> {
   const names = sagaTableNames(tables);
   const { rows } = await db.query<Record<string, unknown>>(
-    `select ${summaryColumns} from ${names.instances} where id::text = $1`,
+    `select ${instanceColumns} from ${names.instances} where id::text = $1`,
     [sagaId],
   );
   if (rows[0] === undefined) {
@@ -203,7 +182,7 @@ export async function sagaStats(
        from ${names.instances} group by status`,
     [stuckAfter],
   );
-  const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<
+  const byStatus = Object.fromEntries(sagaStatuses.map((status) => [status, 0])) as Record<
     SagaStatus,
     number
   >;

@@ -7,15 +7,7 @@ import {
   type Logger,
   type Queryable,
 } from '@trackops/core';
-import {
-  createInboxConsumer,
-  createOutbox,
-  createRelay,
-  type InboxConsumer,
-  type InboxMessage,
-  type Outbox,
-  type OutboxRelay,
-} from '@trackops/outbox';
+import { createOutbox, type InboxMessage, type Outbox } from '@trackops/outbox';
 import { z } from 'zod';
 import { validate, type CommandDefinition } from './definition.js';
 import { CommandRejected, SagaError } from './errors.js';
@@ -27,8 +19,9 @@ import {
   type ReplyOutcome,
   type SagaAddress,
 } from './messages.js';
-import { relayOptionsFor, relaySettingsSchema } from './relaySettings.js';
+import { relaySettingsSchema } from './relaySettings.js';
 import { sagaTableNames, sagaTablesSchema } from './tables.js';
+import { SagaTransport } from './transport.js';
 
 /** What a command handler gets besides the payload. */
 export interface CommandContext {
@@ -129,14 +122,10 @@ export class SagaParticipant {
   private readonly handlers = new Map<string, CommandHandler>();
   private readonly names;
   private readonly outbox: Outbox;
-  private relay: OutboxRelay | undefined;
-  private consumer: InboxConsumer | undefined;
+  private readonly transport = new SagaTransport();
   private readonly lifecycle = new Lifecycle('saga participant', {
     start: () => this.doStart(),
-    stop: async () => {
-      await this.consumer?.stop();
-      await this.relay?.stop();
-    },
+    stop: () => this.transport.stop(),
   });
 
   constructor(options: SagaParticipantOptions) {
@@ -171,31 +160,22 @@ export class SagaParticipant {
   }
 
   private async doStart(): Promise<void> {
-    const { pool, kafka, relay, groupId } = this.options;
-    if (relay !== false) {
-      this.relay = createRelay(
-        relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }),
-      );
-      await this.relay.start();
-    }
-    const topics = [
-      ...new Set([...this.handlers.values()].map((handler) => handler.command.topic)),
-    ];
-    this.consumer = createInboxConsumer({
-      kafka,
+    const { pool, kafka, groupId } = this.options;
+    await this.transport.start({
       pool,
+      kafka,
+      names: this.names,
+      logger: this.logger,
+      relay: this.options.relay,
       groupId,
-      topics,
-      inboxTable: this.names.inbox,
+      topics: [...new Set([...this.handlers.values()].map((handler) => handler.command.topic))],
       fromBeginning: this.options.fromBeginning,
       retry: this.options.retry,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       // Keyed by the command's id, so a redelivered copy is skipped; a command the saga sent
       // again (a new id) reaches onCommand, which runs each step once and answers the copy.
       handler: (message, tx) => this.onCommand(message, tx),
-      logger: this.logger,
     });
-    await this.consumer.start();
   }
 
   /** Records that the step's command ran; `false` when it already had. */

@@ -10,14 +10,7 @@ import {
   type Logger,
   type Queryable,
 } from '@trackops/core';
-import {
-  createInboxConsumer,
-  createOutbox,
-  createRelay,
-  type InboxConsumer,
-  type InboxMessage,
-  type OutboxRelay,
-} from '@trackops/outbox';
+import { createOutbox, type InboxMessage } from '@trackops/outbox';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { SagaDefinition } from './definition.js';
@@ -26,9 +19,10 @@ import { SagaError } from './errors.js';
 import { isFinal, type SagaInput } from './machine.js';
 import { addressOf, replyOutcome } from './messages.js';
 import { DeadlinePoller } from './poller.js';
-import { relayOptionsFor, relaySettingsSchema } from './relaySettings.js';
+import { relaySettingsSchema } from './relaySettings.js';
 import { lockInstance } from './store.js';
 import { sagaTableNames, sagaTablesSchema } from './tables.js';
+import { SagaTransport } from './transport.js';
 
 /** Options of {@link createSagaRuntime}. */
 export const sagaRuntimeOptionsSchema = z
@@ -127,8 +121,7 @@ export class SagaRuntime {
   private readonly names;
   private readonly engine: SagaEngine;
   private readonly clock: () => number;
-  private relay: OutboxRelay | undefined;
-  private consumer: InboxConsumer | undefined;
+  private readonly transport = new SagaTransport();
   private poller: DeadlinePoller | undefined;
   private readonly counters: SagaRuntimeStats = {
     started: 0,
@@ -190,26 +183,20 @@ export class SagaRuntime {
   }
 
   private async doStart(): Promise<void> {
-    const { pool, kafka, replyTopic, relay } = this.options;
-    if (relay !== false) {
-      this.relay = createRelay(
-        relayOptionsFor(relay, { pool, kafka, table: this.names.outbox, logger: this.logger }),
-      );
-      await this.relay.start();
-    }
-    this.consumer = createInboxConsumer({
-      kafka,
+    const { pool, kafka, replyTopic } = this.options;
+    await this.transport.start({
       pool,
+      kafka,
+      names: this.names,
+      logger: this.logger,
+      relay: this.options.relay,
       groupId: this.options.groupId ?? `saga-${replyTopic}`,
       topics: [replyTopic],
-      inboxTable: this.names.inbox,
       fromBeginning: this.options.fromBeginning,
       retry: this.options.retry,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       handler: (message, tx) => this.onReply(message, tx),
-      logger: this.logger,
     });
-    await this.consumer.start();
     this.poller = new DeadlinePoller({
       pool,
       names: this.names,
@@ -225,8 +212,7 @@ export class SagaRuntime {
 
   private async doStop(): Promise<void> {
     await this.poller?.stop();
-    await this.consumer?.stop();
-    await this.relay?.stop();
+    await this.transport.stop();
   }
 
   /**

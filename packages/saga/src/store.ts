@@ -13,10 +13,12 @@ export interface InstanceRow {
   state: SagaState;
 }
 
-const columns = `id::text as id, saga_type, status, step, phase, attempt, data, error, compensation_error, correlation_id,
-  version, waiting, deadline_at, created_at`;
+/** The `saga_instances` columns every read selects (for {@link instanceOf}). */
+export const instanceColumns = `id::text as id, saga_type, status, step, phase, attempt, data, error,
+  compensation_error, correlation_id, version, waiting, deadline_at, created_at, updated_at, ended_at`;
 
-function rowOf(row: Record<string, unknown>): InstanceRow {
+/** A row selected with {@link instanceColumns}, as the runtime reads it. */
+export function instanceOf(row: Record<string, unknown>): InstanceRow {
   const deadline = row['deadline_at'] as Date | null;
   return {
     id: row['id'] as string,
@@ -47,7 +49,7 @@ export async function insertInstance(
   const { state } = instance;
   const { rows } = await tx.query<Record<string, unknown>>(
     `insert into ${names.instances} (id, saga_type, status, step, phase, attempt, data, correlation_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${columns}`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${instanceColumns}`,
     [
       instance.id,
       instance.sagaType,
@@ -59,7 +61,7 @@ export async function insertInstance(
       instance.correlationId,
     ],
   );
-  return rowOf(rows[0]!);
+  return instanceOf(rows[0]!);
 }
 
 /** Reads an instance, locking its row until the transaction ends (other writers wait). */
@@ -69,10 +71,10 @@ export async function lockInstance(
   id: string,
 ): Promise<InstanceRow | undefined> {
   const { rows } = await tx.query<Record<string, unknown>>(
-    `select ${columns} from ${names.instances} where id = $1 for update`,
+    `select ${instanceColumns} from ${names.instances} where id = $1 for update`,
     [id],
   );
-  return rows[0] === undefined ? undefined : rowOf(rows[0]);
+  return rows[0] === undefined ? undefined : instanceOf(rows[0]);
 }
 
 /**
@@ -86,14 +88,14 @@ export async function claimDue(
   limit: number,
 ): Promise<InstanceRow[]> {
   const { rows } = await tx.query<Record<string, unknown>>(
-    `select ${columns} from ${names.instances}
+    `select ${instanceColumns} from ${names.instances}
       where deadline_at <= $1 and status in ('RUNNING', 'COMPENSATING')
       order by deadline_at
       limit $2
       for update skip locked`,
     [new Date(now), limit],
   );
-  return rows.map(rowOf);
+  return rows.map(instanceOf);
 }
 
 /**
