@@ -207,10 +207,21 @@ function compileStruct(schema: ConnectSchema): StructConverter {
     name: field.field,
     convert: converterOf(field),
   }));
+  // A column may be called `__proto__` (a quoted identifier): assigning it would set the row's
+  // prototype instead of a property, so such a field is defined, like JSON.parse does.
+  const plain = fields.every((field) => field.name !== '__proto__');
   return (raw, path) => {
     const row: Record<string, unknown> = {};
     for (const field of fields) {
-      row[field.name] = field.convert(raw[field.name], path, field.name);
+      const value = field.convert(raw[field.name], path, field.name);
+      if (plain || field.name !== '__proto__') row[field.name] = value;
+      else
+        Object.defineProperty(row, field.name, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
     }
     return row;
   };

@@ -81,6 +81,22 @@ describe('decoder fast paths', () => {
     expect(after['tags']).toBe(UNAVAILABLE);
   });
 
+  it('keeps a __proto__ column an own property in schema-typed rows too', () => {
+    const schema = schemaOf([
+      { field: 'id', type: 'int32' },
+      { field: '__proto__', type: 'string', optional: true },
+    ]);
+    const payload = { op: 'c', source, before: null, after: { id: 1, __proto__: 'x' }, ts_ms: 1 };
+    const text = JSON.stringify({ schema, payload }).replace(
+      '"after":{"id":1}',
+      '"after":{"id":1,"__proto__":"x"}',
+    );
+    const event = decoder.decode({ topic: 't', key: null, value: text });
+    const after = (event.kind === 'change' ? event.after : undefined) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(after)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(after, '__proto__')?.value).toBe('x');
+  });
+
   it('decodes two different Connect schemas on one topic, each by its own', () => {
     const asDate = schemaOf([
       { field: 'id', type: 'int32' },
