@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { createCache } from '@trackops/cache';
 import type { Redis } from 'ioredis';
-import { round, summarize, type Summary } from '../lib/stats.js';
+import { median, round, summarize, type Summary } from '../lib/stats.js';
 
 export interface HitOptions {
   ops: number;
@@ -138,10 +138,4 @@ export async function runHit(
     ratioVsGet: round(median(ratiosGet), 3),
     valueBytes,
   };
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -18,7 +18,6 @@ import {
   warmEntries,
 } from '@trackops/cache';
 import {
-  createTestDatabase,
   createTopics,
   debeziumTestConfig,
   deleteConnector,
@@ -32,6 +31,7 @@ import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { Cleanup } from '../lib/cleanup.js';
+import { benchDatabase } from '../lib/context.js';
 import { round, summarize, type Summary } from '../lib/stats.js';
 
 export interface LagOptions {
@@ -80,8 +80,7 @@ export async function runLag(
   log: (message: string) => void,
 ): Promise<LagResult> {
   await using cleanup = new Cleanup();
-  const db = await createTestDatabase(stack.DATABASE_URL, 'bench_cache_lag');
-  cleanup.defer(`drop database ${db.name}`, () => db.drop());
+  const db = await benchDatabase(stack.DATABASE_URL, cleanup, 'bench_cache_lag');
   await db.pool.query(
     'create table items (id integer primary key, version integer not null, label text not null)',
   );
@@ -118,18 +117,10 @@ export async function runLag(
   cleanup.defer(`delete connector ${prefix}`, () => deleteConnector(stack.CONNECT_URL, prefix));
   await waitForSlot(stack.DATABASE_URL, config['slot.name']!);
 
-  const invalidated = createCache<Item>({
-    redis,
-    keyPrefix,
-    namespace: 'lag-inv',
-    commandTimeoutMs: 5_000,
-  });
-  const warmed = createCache<Item>({
-    redis,
-    keyPrefix,
-    namespace: 'lag-warm',
-    commandTimeoutMs: 5_000,
-  });
+  const cacheOf = (namespace: string) =>
+    createCache<Item>({ redis, keyPrefix, namespace, commandTimeoutMs: 5_000 });
+  const invalidated = cacheOf('lag-inv');
+  const warmed = cacheOf('lag-warm');
   const consumerConfig = { maxWaitTimeInMs: 100 };
   const invalidator = createCacheInvalidator({
     kafka,

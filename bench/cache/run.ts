@@ -13,15 +13,15 @@
  * Needs the stack running (`npm run stack -- up`); it starts nothing and stops nothing.
  * Results: bench/results/cache-<timestamp>.json plus tables on stdout. See bench/README.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { check, createTestDatabase, testKafka, uniqueName } from '@trackops/testkit/helpers';
+import { check, testKafka, uniqueName } from '@trackops/testkit/helpers';
 import { Redis } from 'ioredis';
 import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
-import { residentKb } from '../lib/childProcess.js';
+import { residentPeak } from '../lib/childProcess.js';
 import { Cleanup } from '../lib/cleanup.js';
-import { round } from '../lib/stats.js';
+import { benchDatabase } from '../lib/context.js';
+import { table, targetsSection, thousands, type Target } from '../lib/format.js';
+import { elapsedLog, publishResult, reportHead, runMain, type ReportHead } from '../lib/report.js';
+import { mb, round } from '../lib/stats.js';
 import { runHit, type HitResult } from './hit.js';
 import { runHotKey, type HotKeyResult } from './hotKey.js';
 import { lagRound, runLag, type LagResult } from './lag.js';
@@ -76,23 +76,14 @@ interface RssPoint {
   keysPerSecond: number;
 }
 
-interface Report {
-  benchmark: 'cache';
-  startedAt: string;
-  finishedAt: string;
-  command: string;
-  machine: Record<string, string | number>;
-  options: Record<string, unknown>;
+interface Report extends ReportHead<'cache'> {
   hit?: { results: HitResult[]; ratioVsParse: number; ratioVsGet: number; valueBytes: number };
   hotkey?: { results: HotKeyResult[]; loadRatio: number };
   lag?: LagResult;
   rss?: { points: RssPoint[]; baselineMb: number; sampledPeakMb: number; growthRatio: number };
-  targets: Array<{ name: string; target: string; measured: string; met: boolean }>;
+  targets: Target[];
   notes: string[];
 }
-
-const mb = (kb: number): number => round(kb / 1024, 1);
-const thousands = (value: number): string => value.toLocaleString('en-US');
 
 async function runRss(
   redisUrl: string,
@@ -111,56 +102,49 @@ async function runRss(
   });
   cleanup.defer('stop cache process', async () => void (await child.stop()));
   const ready = await child.next('ready', 60_000);
-  let sampledPeakKb = 0;
-  const sampler = setInterval(() => {
-    const kb = residentKb(child.pid);
-    if (kb > sampledPeakKb) sampledPeakKb = kb;
-  }, 50);
-  try {
-    child.go();
-    const points: RssPoint[] = [];
-    for (const _ of checkpoints) {
-      const point = await child.next('checkpoint', 10 * 60_000);
-      if (point.errors > 0) throw new Error(`cache process saw ${point.errors} Redis errors`);
-      points.push({
-        keys: point.keys,
-        vmRssMb: mb(point.vmRssKb),
-        vmHwmMb: mb(point.vmHwmKb),
-        heapUsedMb: mb(point.heapUsedKb),
-        keysPerSecond: Math.round(point.keys / (point.ms / 1000)),
-      });
-      log(`rss: ${thousands(point.keys)} keys → RSS ${mb(point.vmRssKb)} MB`);
-    }
-    await child.next('done', 60_000);
-    const first = points[0]!;
-    const last = points[points.length - 1]!;
-    return {
-      points,
-      baselineMb: mb(ready.vmHwmKb),
-      sampledPeakMb: mb(sampledPeakKb),
-      growthRatio: round(last.vmHwmMb / first.vmHwmMb, 3),
-    };
-  } finally {
-    clearInterval(sampler);
+  using sampler = residentPeak(child.pid, 50);
+  child.go();
+  const points: RssPoint[] = [];
+  for (const _ of checkpoints) {
+    const point = await child.next('checkpoint', 10 * 60_000);
+    if (point.errors > 0) throw new Error(`cache process saw ${point.errors} Redis errors`);
+    points.push({
+      keys: point.keys,
+      vmRssMb: mb(point.vmRssKb),
+      vmHwmMb: mb(point.vmHwmKb),
+      heapUsedMb: mb(point.heapUsedKb),
+      keysPerSecond: Math.round(point.keys / (point.ms / 1000)),
+    });
+    log(`rss: ${thousands(point.keys)} keys → RSS ${mb(point.vmRssKb)} MB`);
   }
+  await child.next('done', 60_000);
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  return {
+    points,
+    baselineMb: mb(ready.vmHwmKb),
+    sampledPeakMb: mb(sampler.peakKb),
+    growthRatio: round(last.vmHwmMb / first.vmHwmMb, 3),
+  };
 }
 
 function targets(report: Report): Report['targets'] {
   const list: Report['targets'] = [];
   if (report.hit)
-    list.push({
-      name: 'hit throughput vs raw GET + JSON.parse',
-      target: '≥ 0.80×',
-      measured: `${report.hit.ratioVsParse.toFixed(2)}×`,
-      met: report.hit.ratioVsParse >= 0.8,
-    });
-  if (report.hit)
-    list.push({
-      name: 'hit throughput, bytes: cache vs raw GET',
-      target: '≥ 0.80×',
-      measured: `${report.hit.ratioVsGet.toFixed(2)}×`,
-      met: report.hit.ratioVsGet >= 0.8,
-    });
+    list.push(
+      {
+        name: 'hit throughput vs raw GET + JSON.parse',
+        target: '≥ 0.80×',
+        measured: `${report.hit.ratioVsParse.toFixed(2)}×`,
+        met: report.hit.ratioVsParse >= 0.8,
+      },
+      {
+        name: 'hit throughput, bytes: cache vs raw GET',
+        target: '≥ 0.80×',
+        measured: `${report.hit.ratioVsGet.toFixed(2)}×`,
+        met: report.hit.ratioVsGet >= 0.8,
+      },
+    );
   if (report.lag) {
     list.push({
       name: 'invalidation lag p99 (commit → invalidated)',
@@ -183,15 +167,6 @@ function targets(report: Report): Report['targets'] {
       met: report.rss.growthRatio <= 1.25,
     });
   return list;
-}
-
-function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = headers.map((_, i) => rows.every((row) => /^[\d.,×%-]+$/.test(row[i]!)));
-  const line = (row: readonly string[]): string =>
-    `| ${row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `| ${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
 function formatReport(report: Report): string {
@@ -267,15 +242,7 @@ function formatReport(report: Report): string {
       ),
       `baseline ${report.rss.baselineMb} MB, sampled peak ${report.rss.sampledPeakMb} MB, growth ${report.rss.growthRatio.toFixed(2)}× from the first to the last checkpoint`,
     );
-  parts.push(
-    '\nTargets',
-    table(
-      ['target', 'wanted', 'measured', 'met'],
-      report.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']),
-    ),
-    '',
-    ...report.notes.map((note) => `- ${note}`),
-  );
+  parts.push(...targetsSection(report.targets, report.notes));
   return parts.join('\n');
 }
 
@@ -286,20 +253,9 @@ async function main(): Promise<void> {
   const redis = new Redis(stack.REDIS_URL);
   const keyPrefix = `${uniqueName('bench_cache')}:`;
   const started = Date.now();
-  const log = (message: string) =>
-    console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+  const log = elapsedLog(started);
   const report: Report = {
-    benchmark: 'cache',
-    startedAt: new Date(started).toISOString(),
-    finishedAt: '',
-    command: `bench:cache ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
-    options: { ...options, scenarios: [...options.scenarios] },
+    ...reportHead('cache', started, options),
     targets: [],
     notes: [
       'hit: one ioredis client for all systems; cache-hit = cache.getOrLoad on a cached key (GET, header check, JSON.parse, stats, breaker and a timeout timer per command); raw-get+parse = redis.get + JSON.parse of the same bytes; cache-hit-bytes = the same with an identity serializer (Buffer in, Buffer out); raw-get = redis.getBuffer alone. Rounds alternate the order.',
@@ -335,8 +291,7 @@ async function main(): Promise<void> {
       );
     }
     if (options.scenarios.has('hotkey')) {
-      const db = await createTestDatabase(stack.DATABASE_URL, 'bench_cache_hot');
-      cleanup.defer(`drop database ${db.name}`, () => db.drop());
+      const db = await benchDatabase(stack.DATABASE_URL, cleanup, 'bench_cache_hot');
       const results: HotKeyResult[] = [];
       for (const system of ['single-flight', 'no-single-flight'] as const) {
         const result = await runHotKey(redis, db.pool, keyPrefix, system, {
@@ -380,15 +335,7 @@ async function main(): Promise<void> {
   }
   report.finishedAt = new Date().toISOString();
   report.targets = targets(report);
-  const dir = fileURLToPath(new URL('../results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}cache-${report.startedAt.replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(formatReport(report));
-  console.log(`\nresults: ${file}`);
+  publishResult(report, () => formatReport(report));
 }
 
-main().catch((error: Error) => {
-  console.error(error.stack ?? error.message);
-  process.exitCode = 1;
-});
+runMain(main);

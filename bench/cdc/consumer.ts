@@ -9,14 +9,14 @@
  * Results: bench/results/cdc-consumer-<timestamp>.json plus tables on stdout. See
  * bench/README.md ("CDC consumer").
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { check, createTopics, testKafka, uniqueName } from '@trackops/testkit/helpers';
+import { createTopics, uniqueName } from '@trackops/testkit/helpers';
 import type { Admin, Kafka } from 'kafkajs';
+import { measureChild } from '../lib/childProcess.js';
 import { Cleanup } from '../lib/cleanup.js';
-import { round } from '../lib/stats.js';
-import { residentKb } from '../outbox/relayChild.js';
+import { openBenchContext } from '../lib/context.js';
+import { table, targetsSection, thousands, type Target } from '../lib/format.js';
+import { publishResult, reportHead, runMain, type ReportHead } from '../lib/report.js';
+import { mb, median, round } from '../lib/stats.js';
 import { spawnConsumer } from './consumerChild.js';
 import { runBare, runCdc, type RateResult } from './consumerRate.js';
 import {
@@ -26,7 +26,7 @@ import {
   tombstonesIn,
   type RecordSet,
 } from './consumerRecords.js';
-import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
+import { parseBenchArgs, positiveInt, positiveIntList, selectedScenarios } from '../lib/args.js';
 
 const usage = `usage: bench:cdc-consumer [--quick] [--records N] [--rounds N] [--rss-lags N,N]
        [--partitions N] [--only rate,rss] [--cpu-prof DIR]`;
@@ -47,11 +47,13 @@ function parseOptions() {
     positiveInt(values[name], name, quick ? smoke : full, usage);
   const scenarios = selectedScenarios(values.only, ['rate', 'rss'], usage);
   const records = int('records', 100_000, 10_000);
-  const rssLags = (values['rss-lags'] ?? (quick ? '1000,10000' : '10000,100000'))
-    .split(',')
-    .map(Number);
-  if (rssLags.length !== 2 || rssLags.some((n) => !Number.isInteger(n) || n <= 0))
-    throw new Error(`--rss-lags must list two positive integers\n${usage}`);
+  const rssLags = positiveIntList(
+    values['rss-lags'],
+    'rss-lags',
+    quick ? '1000,10000' : '10000,100000',
+    usage,
+    'two',
+  );
   return {
     quick,
     scenarios,
@@ -82,20 +84,7 @@ interface RssResult {
   recordsPerSecond: number;
 }
 
-interface Target {
-  name: string;
-  target: string;
-  measured: string;
-  met: boolean;
-}
-
-interface Report {
-  benchmark: 'cdc-consumer';
-  startedAt: string;
-  finishedAt: string;
-  command: string;
-  machine: Record<string, string | number>;
-  options: Record<string, unknown>;
+interface Report extends ReportHead<'cdc-consumer'> {
   workload: Record<string, unknown>;
   rate?: {
     results: RateResult[];
@@ -106,15 +95,6 @@ interface Report {
   rss?: { results: RssResult[]; peakRatio: number; lagRatio: number };
   targets: Target[];
   notes: string[];
-}
-
-const mb = (kb: number): number => round(kb / 1024, 1);
-const thousands = (value: number): string => value.toLocaleString('en-US');
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 interface Context {
@@ -186,30 +166,19 @@ async function measureRss(ctx: Context, lag: number, options: Options): Promise<
     options.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`],
   );
   cleanup.defer('stop consumer process', async () => void (await child.stop()));
-  const ready = await child.next('ready', 60_000);
-  let sampledPeakKb = 0;
-  const sampler = setInterval(() => {
-    const kb = residentKb(child.pid);
-    if (kb > sampledPeakKb) sampledPeakKb = kb;
-  }, 20);
-  try {
-    child.go();
-    const caughtUp = await child.next('caught-up', 10 * 60_000);
-    const stopped = await child.stop();
-    if (child.errors.length > 0) throw new Error(`consumer errors: ${child.errors.join('; ')}`);
-    const peakKb = Math.max(caughtUp.vmHwmKb, stopped.vmHwmKb);
-    return {
-      lag,
-      baselineMb: mb(ready.vmHwmKb),
-      peakMb: mb(peakKb),
-      sampledPeakMb: mb(sampledPeakKb),
-      catchUpDeltaMb: mb(peakKb - ready.vmHwmKb),
-      heapUsedMb: mb(caughtUp.heapUsedKb),
-      recordsPerSecond: Math.round(lag / (caughtUp.ms / 1000)),
-    };
-  } finally {
-    clearInterval(sampler);
-  }
+  const { done: caughtUp, ...memory } = await measureChild(child, 20, () =>
+    child.next('caught-up', 10 * 60_000),
+  );
+  if (child.errors.length > 0) throw new Error(`consumer errors: ${child.errors.join('; ')}`);
+  return {
+    lag,
+    baselineMb: memory.baselineMb,
+    peakMb: memory.peakMb,
+    sampledPeakMb: memory.sampledPeakMb,
+    catchUpDeltaMb: memory.addedMb,
+    heapUsedMb: mb(caughtUp.heapUsedKb),
+    recordsPerSecond: Math.round(lag / (caughtUp.ms / 1000)),
+  };
 }
 
 async function runRss(ctx: Context, options: Options): Promise<NonNullable<Report['rss']>> {
@@ -246,15 +215,6 @@ function targets(report: Report): Target[] {
       met: report.rss.peakRatio <= 1.25,
     });
   return list;
-}
-
-function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = headers.map((_, i) => rows.every((row) => /^[\d.,×-]+$/.test(row[i]!)));
-  const line = (row: readonly string[]): string =>
-    `| ${row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `| ${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
 function formatReport(report: Report): string {
@@ -306,46 +266,17 @@ function formatReport(report: Report): string {
       ),
       `peak ratio ${report.rss.peakRatio.toFixed(2)} for ${report.rss.lagRatio}× the lag`,
     );
-  parts.push(
-    '\nTargets',
-    table(
-      ['target', 'wanted', 'measured', 'met'],
-      report.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']),
-    ),
-    '',
-    ...report.notes.map((note) => `- ${note}`),
-  );
+  parts.push(...targetsSection(report.targets, report.notes));
   return parts.join('\n');
 }
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const stack = await check();
-  const kafka = testKafka(stack.KAFKA_BROKERS, 'trackops-bench');
-  const admin = kafka.admin();
-  await admin.connect();
-  const started = Date.now();
+  const { stack, kafka, admin, log, started } = await openBenchContext();
   const set = loadRecords();
-  const ctx: Context = {
-    kafka,
-    admin,
-    brokers: stack.KAFKA_BROKERS,
-    set,
-    log: (message) =>
-      console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`),
-  };
+  const ctx: Context = { kafka, admin, brokers: stack.KAFKA_BROKERS, set, log };
   const report: Report = {
-    benchmark: 'cdc-consumer',
-    startedAt: new Date(started).toISOString(),
-    finishedAt: '',
-    command: `bench:cdc-consumer ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
-    options: { ...options, scenarios: [...options.scenarios] },
+    ...reportHead('cdc-consumer', started, options),
     workload: {
       description: `${set.messages.length} Debezium records of ${fixtureFiles.join(', ')} (key, value, headers verbatim; ${set.tombstones} tombstones), cycled; mean ${set.meanBytes} key + value bytes`,
       fixtures: [...fixtureFiles],
@@ -374,15 +305,7 @@ async function main(): Promise<void> {
   }
   report.finishedAt = new Date().toISOString();
   report.targets = targets(report);
-  const dir = fileURLToPath(new URL('../results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}cdc-consumer-${report.startedAt.replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(formatReport(report));
-  console.log(`\nresults: ${file}`);
+  publishResult(report, () => formatReport(report));
 }
 
-main().catch((error: Error) => {
-  console.error(error.stack ?? error.message);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -40,3 +40,20 @@ export function selectedScenarios(
   }
   return selected;
 }
+
+/** A list flag `--flag N,N…` of positive integers, `count` of them (`fallback` when not given). */
+export function positiveIntList(
+  raw: unknown,
+  flag: string,
+  fallback: string,
+  usage: string,
+  count: 'two' | 'at least two' = 'at least two',
+): number[] {
+  const list = (typeof raw === 'string' ? raw : fallback).split(',').map(Number);
+  if (
+    (count === 'two' ? list.length !== 2 : list.length < 2) ||
+    list.some((n) => !Number.isInteger(n) || n <= 0)
+  )
+    throw new Error(`--${flag} must list ${count} positive integers\n${usage}`);
+  return list;
+}

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { mb } from './stats.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -44,6 +45,66 @@ export function residentKb(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * Samples a process's VmRSS every `everyMs` (a process that is gone counts for nothing);
+ * `peakKb` is the highest so far, 0 before the first sample. `using` stops it at scope end.
+ */
+export function residentPeak(
+  pid: number,
+  everyMs: number,
+): { readonly peakKb: number } & Disposable {
+  let peakKb = 0;
+  const sampler = setInterval(() => {
+    const kb = residentKb(pid);
+    if (kb > peakKb) peakKb = kb;
+  }, everyMs);
+  return {
+    get peakKb() {
+      return peakKb;
+    },
+    [Symbol.dispose]: () => clearInterval(sampler),
+  };
+}
+
+/** A child's memory over its work, MiB: VmHWM before it, the peak, the sampled VmRSS peak. */
+export interface MemoryPeak {
+  baselineMb: number;
+  /** VmHWM when the work was done or at stop, whichever is higher. */
+  peakMb: number;
+  sampledPeakMb: number;
+  /** Peak minus baseline: what the work added. */
+  addedMb: number;
+}
+
+/**
+ * Starts a child that said `ready` (`go`), samples its VmRSS every `everyMs` while `work` runs
+ * (it resolves with the message that ends the work), then stops the child.
+ */
+export async function measureChild<D extends ProcessMemory>(
+  child: {
+    readonly pid: number;
+    next(type: 'ready', timeoutMs: number): Promise<ProcessMemory>;
+    go(): void;
+    stop(): Promise<ProcessMemory>;
+  },
+  everyMs: number,
+  work: () => Promise<D>,
+): Promise<MemoryPeak & { done: D }> {
+  const ready = await child.next('ready', 60_000);
+  using sampler = residentPeak(child.pid, everyMs);
+  child.go();
+  const done = await work();
+  const stopped = await child.stop();
+  const peakKb = Math.max(done.vmHwmKb, stopped.vmHwmKb);
+  return {
+    done,
+    baselineMb: mb(ready.vmHwmKb),
+    peakMb: mb(peakKb),
+    sampledPeakMb: mb(sampler.peakKb),
+    addedMb: mb(peakKb - ready.vmHwmKb),
+  };
 }
 
 /** Every child message has a type; `error` and `stopped` are part of the protocol. */

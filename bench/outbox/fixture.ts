@@ -7,29 +7,21 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  createTestDatabase,
   createTopics,
   deleteConnector,
   putConnector,
   uniqueName,
   waitForSlot,
   withDatabase,
-  type StackEndpoints,
   type TestDatabase,
 } from '@trackops/testkit/helpers';
 import { createOutbox, debeziumOutboxConnector, migrate, type OutboxEvent } from '@trackops/outbox';
-import type { Admin, Kafka, Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import pg from 'pg';
 import type { Cleanup } from '../lib/cleanup.js';
+import { benchDatabase, type BenchContext } from '../lib/context.js';
 
-/** What a scenario runs against. */
-export interface BenchContext {
-  stack: StackEndpoints;
-  kafka: Kafka;
-  /** One admin client for the whole run (offset polling, topic deletion). */
-  admin: Admin;
-  log: (message: string) => void;
-}
+export type { BenchContext } from '../lib/context.js';
 
 /** Aggregates the events are spread over (keys, so all three partitions get records). */
 const AGGREGATES = 1000;
@@ -68,8 +60,7 @@ export async function outboxDatabase(
   cleanup: Cleanup,
   label: string,
 ): Promise<TestDatabase> {
-  const db = await createTestDatabase(ctx.stack.DATABASE_URL, `bench_${label}`);
-  cleanup.defer(`drop database ${db.name}`, () => db.drop());
+  const db = await benchDatabase(ctx.stack.DATABASE_URL, cleanup, `bench_${label}`);
   await migrate(db.pool);
   return db;
 }

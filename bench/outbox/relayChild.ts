@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { spawnBenchChild, type BenchChild, type ProcessMemory } from '../lib/childProcess.js';
 import type { RelayProcessConfig } from './relayProcess.js';
 
-export { residentKb } from '../lib/childProcess.js';
 const entry = fileURLToPath(new URL('./relayProcess.ts', import.meta.url));
 
 export type RelayMessage =

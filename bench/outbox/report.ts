@@ -2,27 +2,20 @@
  * The outbox benchmark's results: one JSON document (written to bench/results/) and the
  * same numbers as readable tables, ratios first-class — they are what compares across runs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import {
+  numericColumns,
+  table as markdownTable,
+  targetsSection,
+  thousands,
+  type Target,
+} from '../lib/format.js';
+import type { ReportHead } from '../lib/report.js';
 import { round } from '../lib/stats.js';
 import type { DrainReport, DrainResult } from './drain.js';
 import type { LatencyResult } from './latency.js';
 import type { RssReport } from './rss.js';
 
-export interface Target {
-  name: string;
-  target: string;
-  measured: string;
-  met: boolean;
-}
-
-export interface OutboxBenchReport {
-  benchmark: 'outbox';
-  startedAt: string;
-  finishedAt: string;
-  command: string;
-  machine: Record<string, string | number>;
-  options: Record<string, unknown>;
+export interface OutboxBenchReport extends ReportHead<'outbox'> {
   drain?: DrainReport & { ratios: Record<string, number> };
   latency?: { results: LatencyResult[]; ratios: Record<string, number> };
   rss?: RssReport;
@@ -30,14 +23,9 @@ export interface OutboxBenchReport {
   notes: string[];
 }
 
-const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
-
-/** Writes the report as `bench/results/outbox-<timestamp>.json`; returns the path. */
-export function writeReport(report: OutboxBenchReport): string {
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}outbox-${report.startedAt.replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${prettierJson(report, '', 0)}\n`);
-  return file;
+/** The report as the JSON of its result file. */
+export function reportJson(report: OutboxBenchReport): string {
+  return prettierJson(report, '', 0);
 }
 
 /**
@@ -128,26 +116,9 @@ export function targets(report: OutboxBenchReport): Target[] {
   return list;
 }
 
-function table(
-  headers: readonly string[],
-  rows: ReadonlyArray<readonly (string | number)[]>,
-): string {
-  const cells = [headers, ...rows].map((row) => row.map((cell) => String(cell)));
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  // Numbers (and ratios like 1.23×) align right, text left.
-  const numeric = headers.map((_, i) =>
-    rows.every((row) => /^[\d.,×%-]+$|^NaN$/.test(String(row[i]))),
-  );
-  const line = (row: readonly string[]): string =>
-    `| ${row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
-  return [
-    line(cells[0]!),
-    `| ${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`,
-    ...cells.slice(1).map(line),
-  ].join('\n');
-}
-
-const thousands = (value: number): string => value.toLocaleString('en-US');
+/** Numbers, ratios like 1.23× and NaN (a system that measured nothing) align right. */
+const table = (headers: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>) =>
+  markdownTable(headers, rows, numericColumns(/^[\d.,×%-]+$|^NaN$/));
 
 /** The report as Markdown tables (also what the README quotes). */
 export function formatReport(report: OutboxBenchReport): string {
@@ -221,13 +192,6 @@ export function formatReport(report: OutboxBenchReport): string {
       `peak ratio ${report.rss.peakRatio.toFixed(2)} for ${report.rss.backlogRatio}× the backlog`,
     );
   }
-  parts.push(
-    '\nTargets',
-    table(
-      ['target', 'wanted', 'measured', 'met'],
-      report.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']),
-    ),
-  );
-  if (report.notes.length > 0) parts.push('', ...report.notes.map((note) => `- ${note}`));
+  parts.push(...targetsSection(report.targets, report.notes));
   return parts.join('\n');
 }

@@ -5,6 +5,7 @@
  * the peak is the process's VmHWM, cross-checked by sampling VmRSS every 20 ms.
  */
 import { uniqueName } from '@trackops/testkit/helpers';
+import { measureChild } from '../lib/childProcess.js';
 import { Cleanup } from '../lib/cleanup.js';
 import { round } from '../lib/stats.js';
 import {
@@ -15,7 +16,7 @@ import {
   waitForRecords,
   type BenchContext,
 } from './fixture.js';
-import { residentKb, spawnRelay } from './relayChild.js';
+import { spawnRelay } from './relayChild.js';
 
 export interface RssResult {
   backlog: number;
@@ -37,8 +38,6 @@ export interface RssReport {
   peakRatio: number;
   backlogRatio: number;
 }
-
-const mb = (kb: number): number => round(kb / 1024, 1);
 
 export async function runRss(
   ctx: BenchContext,
@@ -75,29 +74,19 @@ async function measure(ctx: BenchContext, backlog: number, batchSize: number): P
       expected: backlog,
     });
     cleanup.defer('stop relay process', async () => void (await relay.stop()));
-    const ready = await relay.next('ready', 60_000);
-    let sampledPeakKb = 0;
-    const sampler = setInterval(() => {
-      const kb = residentKb(relay.pid);
-      if (kb > sampledPeakKb) sampledPeakKb = kb;
-    }, 20);
-    try {
-      relay.go();
+    const { done: drained, ...memory } = await measureChild(relay, 20, async () => {
       const drained = await relay.next('drained', 15 * 60_000);
       await waitForRecords(ctx, topic, backlog, 60_000);
-      const stopped = await relay.stop();
-      const peakKb = Math.max(drained.vmHwmKb, stopped.vmHwmKb);
-      return {
-        backlog,
-        baselineMb: mb(ready.vmHwmKb),
-        peakMb: mb(peakKb),
-        sampledPeakMb: mb(sampledPeakKb),
-        drainDeltaMb: mb(peakKb - ready.vmHwmKb),
-        eventsPerSecond: Math.round(backlog / (drained.ms / 1000)),
-      };
-    } finally {
-      clearInterval(sampler);
-    }
+      return drained;
+    });
+    return {
+      backlog,
+      baselineMb: memory.baselineMb,
+      peakMb: memory.peakMb,
+      sampledPeakMb: memory.sampledPeakMb,
+      drainDeltaMb: memory.addedMb,
+      eventsPerSecond: Math.round(backlog / (drained.ms / 1000)),
+    };
   } finally {
     await cleanup.run();
   }

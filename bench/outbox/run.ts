@@ -7,23 +7,22 @@
  * Needs the stack running (`npm run stack -- up`); it starts nothing and stops nothing.
  * Results: bench/results/outbox-<timestamp>.json plus tables on stdout. See bench/README.md.
  */
-import os from 'node:os';
-import { check, testKafka } from '@trackops/testkit/helpers';
 import pg from 'pg';
 import { Cleanup } from '../lib/cleanup.js';
+import { openBenchContext, type BenchContext } from '../lib/context.js';
+import { machineInfo, publishResult, reportHead, runMain } from '../lib/report.js';
 import { runDrain } from './drain.js';
-import type { BenchContext } from './fixture.js';
 import { runLatency, type LatencyResult } from './latency.js';
 import {
   drainRatios,
   formatReport,
   latencyRatios,
+  reportJson,
   targets,
-  writeReport,
   type OutboxBenchReport,
 } from './report.js';
 import { runRss } from './rss.js';
-import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
+import { parseBenchArgs, positiveInt, positiveIntList, selectedScenarios } from '../lib/args.js';
 
 const usage = `usage: bench:outbox [--quick] [--events N] [--batch-size N] [--latency-seconds S]
        [--latency-rate N] [--warmup-seconds S] [--rss-backlogs N,N] [--no-router-snapshot]
@@ -48,11 +47,12 @@ function parseOptions() {
   const int = (name: keyof typeof values, full: number, smoke: number): number =>
     positiveInt(values[name], name, quick ? smoke : full, usage);
   const scenarios = selectedScenarios(values.only, ['drain', 'latency', 'rss'], usage);
-  const rssBacklogs = (values['rss-backlogs'] ?? (quick ? '1000,10000' : '10000,100000'))
-    .split(',')
-    .map(Number);
-  if (rssBacklogs.length < 2 || rssBacklogs.some((n) => !Number.isInteger(n) || n <= 0))
-    throw new Error(`--rss-backlogs must list at least two positive integers\n${usage}`);
+  const rssBacklogs = positiveIntList(
+    values['rss-backlogs'],
+    'rss-backlogs',
+    quick ? '1000,10000' : '10000,100000',
+    usage,
+  );
   return {
     quick,
     scenarios,
@@ -85,10 +85,7 @@ async function machine(ctx: BenchContext): Promise<Record<string, string | numbe
     version: string;
   }>;
   return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
+    ...machineInfo(),
     postgres,
     kafka: connect.version,
     debezium:
@@ -99,25 +96,9 @@ async function machine(ctx: BenchContext): Promise<Record<string, string | numbe
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const stack = await check();
-  const kafka = testKafka(stack.KAFKA_BROKERS, 'trackops-bench');
-  const admin = kafka.admin();
-  await admin.connect();
-  const started = Date.now();
-  const ctx: BenchContext = {
-    stack,
-    kafka,
-    admin,
-    log: (message) =>
-      console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`),
-  };
+  const { started, ...ctx } = await openBenchContext();
   const report: OutboxBenchReport = {
-    benchmark: 'outbox',
-    startedAt: new Date(started).toISOString(),
-    finishedAt: '',
-    command: `bench:outbox ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: await machine(ctx),
-    options: { ...options, scenarios: [...options.scenarios] },
+    ...reportHead('outbox', started, options, await machine(ctx)),
     targets: [],
     notes: [
       'Each system ran once, one after the other, on its own database and 3-partition topics.',
@@ -162,16 +143,11 @@ async function main(): Promise<void> {
       });
   } finally {
     await Cleanup.runPending();
-    await admin.disconnect();
+    await ctx.admin.disconnect();
   }
   report.finishedAt = new Date().toISOString();
   report.targets = targets(report);
-  const file = writeReport(report);
-  console.log(formatReport(report));
-  console.log(`\nresults: ${file}`);
+  publishResult(report, () => formatReport(report), reportJson(report));
 }
 
-main().catch((error: Error) => {
-  console.error(error.stack ?? error.message);
-  process.exitCode = 1;
-});
+runMain(main);

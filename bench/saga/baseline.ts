@@ -27,6 +27,14 @@ export interface OrderInput {
   amount: string;
 }
 
+/** What the orchestrator and the participants run on. */
+interface BaselineOptions {
+  pool: pg.Pool;
+  kafka: Kafka;
+  prefix: string;
+  partitionsConsumedConcurrently: number;
+}
+
 type Handler = (
   client: Queryable,
   message: KafkaMessage,
@@ -105,13 +113,7 @@ export class BaselineOrchestrator {
   private readonly topics;
 
   constructor(
-    private readonly options: {
-      pool: pg.Pool;
-      kafka: Kafka;
-      prefix: string;
-      partitionsConsumedConcurrently: number;
-      onCompleted: (sagaId: string) => void;
-    },
+    private readonly options: BaselineOptions & { onCompleted: (sagaId: string) => void },
   ) {
     this.topics = sagaTopics(options.prefix);
   }
@@ -200,14 +202,7 @@ export class BaselineParticipants {
   private producer: Producer | undefined;
   private readonly consumers: Consumer[] = [];
 
-  constructor(
-    private readonly options: {
-      pool: pg.Pool;
-      kafka: Kafka;
-      prefix: string;
-      partitionsConsumedConcurrently: number;
-    },
-  ) {}
+  constructor(private readonly options: BaselineOptions) {}
 
   async start(): Promise<void> {
     const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
@@ -217,35 +212,34 @@ export class BaselineParticipants {
     await producer.connect();
     const reply = (sagaId: string, step: string, value: unknown) => (): Promise<unknown> =>
       send(producer, topics.replies, sagaId, { 'saga-id': sagaId, 'saga-step': step }, value);
-    const common = { kafka, pool, partitionsConsumedConcurrently };
+    /** A service consuming its command topic; `handle` returns the reply for saga step `step`. */
+    const service = (
+      name: 'inventory' | 'payment',
+      step: string,
+      handle: (client: Queryable, command: OrderInput) => Promise<Record<string, string>>,
+    ): Promise<Consumer> =>
+      inboxConsumer({
+        kafka,
+        pool,
+        partitionsConsumedConcurrently,
+        groupId: `${prefix}-${name}`,
+        topic: topics[name],
+        inbox: `${name}.inbox`,
+        handler: async (client, message, headers) => {
+          const command = JSON.parse(message.value!.toString()) as OrderInput;
+          return reply(headers['saga-id']!, step, await handle(client, command));
+        },
+      });
     this.consumers.push(
-      await inboxConsumer({
-        ...common,
-        groupId: `${prefix}-inventory`,
-        topic: topics.inventory,
-        inbox: 'inventory.inbox',
-        handler: async (client, message, headers) => {
-          const command = JSON.parse(message.value!.toString()) as OrderInput;
-          const reserved = await client.query(sql.reserve, [command.sku, command.quantity]);
-          if (reserved.rowCount !== 1) throw new Error(`out of ${command.sku}`);
-          await client.query(sql.recordReservation, [
-            command.orderId,
-            command.sku,
-            command.quantity,
-          ]);
-          return reply(headers['saga-id']!, '0', { reservationId: `r-${command.orderId}` });
-        },
+      await service('inventory', '0', async (client, command) => {
+        const reserved = await client.query(sql.reserve, [command.sku, command.quantity]);
+        if (reserved.rowCount !== 1) throw new Error(`out of ${command.sku}`);
+        await client.query(sql.recordReservation, [command.orderId, command.sku, command.quantity]);
+        return { reservationId: `r-${command.orderId}` };
       }),
-      await inboxConsumer({
-        ...common,
-        groupId: `${prefix}-payment`,
-        topic: topics.payment,
-        inbox: 'payment.inbox',
-        handler: async (client, message, headers) => {
-          const command = JSON.parse(message.value!.toString()) as OrderInput;
-          await client.query(sql.capture, [command.orderId, command.amount]);
-          return reply(headers['saga-id']!, '1', { paymentId: `p-${command.orderId}` });
-        },
+      await service('payment', '1', async (client, command) => {
+        await client.query(sql.capture, [command.orderId, command.amount]);
+        return { paymentId: `p-${command.orderId}` };
       }),
     );
   }

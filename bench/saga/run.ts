@@ -10,21 +10,23 @@
  * Needs the stack running (`npm run stack -- up`); it starts nothing and stops nothing.
  * Results: bench/results/saga-<timestamp>.json plus tables on stdout. See bench/README.md.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { check, testKafka, uniqueName } from '@trackops/testkit/helpers';
-import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
+import { uniqueName } from '@trackops/testkit/helpers';
+import { parseBenchArgs, positiveInt, positiveIntList, selectedScenarios } from '../lib/args.js';
 import {
   residentKb,
+  residentPeak,
   spawnBenchChild,
   type BenchChild,
   type ProcessMemory,
 } from '../lib/childProcess.js';
 import { Cleanup } from '../lib/cleanup.js';
-import { round } from '../lib/stats.js';
-import type { BenchContext } from '../outbox/fixture.js';
+import { openBenchContext, type BenchContext } from '../lib/context.js';
+import { table, targetsSection, thousands } from '../lib/format.js';
+import { publishResult, reportHead, runMain } from '../lib/report.js';
+import { mb, median, round } from '../lib/stats.js';
 import type pg from 'pg';
 import type { RelaySettings } from '@trackops/saga';
 import type { LoadResult, SagaProcessConfig } from './sagaProcess.js';
@@ -51,11 +53,12 @@ function parseOptions() {
   const quick = values.quick;
   const int = (name: keyof typeof values, full: number, smoke: number): number =>
     positiveInt(values[name], name, quick ? smoke : full, usage);
-  const rssWaiting = (values['rss-waiting'] ?? (quick ? '1000,3000' : '1000,10000'))
-    .split(',')
-    .map(Number);
-  if (rssWaiting.length < 2 || rssWaiting.some((n) => !Number.isInteger(n) || n <= 0))
-    throw new Error(`--rss-waiting must list at least two positive integers\n${usage}`);
+  const rssWaiting = positiveIntList(
+    values['rss-waiting'],
+    'rss-waiting',
+    quick ? '1000,3000' : '1000,10000',
+    usage,
+  );
   return {
     quick,
     scenarios: selectedScenarios(values.only, ['load', 'rss'], usage),
@@ -186,7 +189,7 @@ async function runLoad(
     system,
     round: round_,
     ...done.result,
-    orchestratorPeakMb: round(done.vmHwmKb / 1024, 1),
+    orchestratorPeakMb: mb(done.vmHwmKb),
     cpuMsPerSaga,
     errors: [...orchestrator.errors, ...participants.errors],
   };
@@ -224,72 +227,36 @@ async function runRss(
     },
     ['--expose-gc'],
   );
-  let sampledPeakKb = 0;
-  const sampler = setInterval(() => {
-    sampledPeakKb = Math.max(sampledPeakKb, residentKb(orchestrator.pid) || 0);
-  }, 50);
-  try {
-    const started = residentKb(orchestrator.pid);
-    const points: RssPoint[] = [];
-    for (const expected of options.rssWaiting) {
-      const point = await orchestrator.next('waiting', 10 * 60_000);
-      if (point.waiting !== expected)
-        throw new Error(`rss: ${point.waiting} sagas waiting, expected ${expected}`);
-      points.push({
-        waiting: point.waiting,
-        rssMb: round(point.vmRssKb / 1024, 1),
-        rssBeforeGcMb: round(point.beforeGc.vmRssKb / 1024, 1),
-        heapUsedMb: round(point.heapUsedKb / 1024, 1),
-        sampledPeakMb: round(sampledPeakKb / 1024, 1),
-        beginSeconds: round(point.beginMs / 1000, 1),
-      });
-      ctx.log(`rss: ${point.waiting} sagas waiting → ${points.at(-1)!.rssMb} MiB after GC`);
-    }
-    return {
-      startedMb: round(started / 1024, 1),
-      points,
-      ratio: round(points.at(-1)!.rssMb / points[0]!.rssMb, 3),
-    };
-  } finally {
-    clearInterval(sampler);
+  using sampler = residentPeak(orchestrator.pid, 50);
+  const started = residentKb(orchestrator.pid);
+  const points: RssPoint[] = [];
+  for (const expected of options.rssWaiting) {
+    const point = await orchestrator.next('waiting', 10 * 60_000);
+    if (point.waiting !== expected)
+      throw new Error(`rss: ${point.waiting} sagas waiting, expected ${expected}`);
+    points.push({
+      waiting: point.waiting,
+      rssMb: mb(point.vmRssKb),
+      rssBeforeGcMb: mb(point.beforeGc.vmRssKb),
+      heapUsedMb: mb(point.heapUsedKb),
+      sampledPeakMb: mb(sampler.peakKb),
+      beginSeconds: round(point.beginMs / 1000, 1),
+    });
+    ctx.log(`rss: ${point.waiting} sagas waiting → ${points.at(-1)!.rssMb} MiB after GC`);
   }
+  return {
+    startedMb: mb(started),
+    points,
+    ratio: round(points.at(-1)!.rssMb / points[0]!.rssMb, 3),
+  };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function table(
-  headers: readonly string[],
-  rows: ReadonlyArray<readonly (string | number)[]>,
-): string {
-  const cells = [headers, ...rows].map((row) => row.map(String));
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  const line = (row: readonly string[]): string =>
-    `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  return [
-    line(cells[0]!),
-    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
-    ...cells.slice(1).map(line),
-  ].join('\n');
-}
+/** The saga tables align every column but the first to the right. */
+const allButFirst = (index: number): boolean => index > 0;
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  const stack = await check();
-  const kafka = testKafka(stack.KAFKA_BROKERS, 'trackops-bench');
-  const admin = kafka.admin();
-  await admin.connect();
-  const started = Date.now();
-  const ctx: BenchContext = {
-    stack,
-    kafka,
-    admin,
-    log: (message) =>
-      console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`),
-  };
+  const { started, ...ctx } = await openBenchContext();
   Cleanup.onInterrupt();
   const runs: LoadRun[] = [];
   let rss: Awaited<ReturnType<typeof runRss>> | undefined;
@@ -311,7 +278,7 @@ async function main(): Promise<void> {
     if (options.scenarios.has('rss')) rss = await runRss(ctx, options);
   } finally {
     await Cleanup.runPending();
-    await admin.disconnect();
+    await ctx.admin.disconnect();
   }
 
   const rate = (system: SagaSystem) =>
@@ -350,92 +317,72 @@ async function main(): Promise<void> {
       : []),
   ];
   const report = {
-    benchmark: 'saga',
-    startedAt: new Date(started).toISOString(),
+    ...reportHead('saga', started, options),
     finishedAt: new Date().toISOString(),
-    command: `bench:saga ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
-    options: { ...options, scenarios: [...options.scenarios] },
     runs,
     ratios,
     rss,
     targets,
   };
-  const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}saga-${report.startedAt.replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-
-  const parts = [
-    `Saga benchmark — ${report.startedAt} — ${report.machine.cpus} CPUs, ${report.machine.node}`,
-  ];
-  if (runs.length > 0)
-    parts.push(
-      `\n${options.sagas.toLocaleString('en-US')} sagas per run (first ${options.warmup} not counted), ${options.concurrency} in flight, ${options.partitions} partitions`,
-      table(
-        [
-          'round',
-          'system',
-          'sagas/s',
-          'p50 ms',
-          'p90 ms',
-          'p99 ms',
-          'max ms',
-          'CPU ms/saga orch.',
-          'partic.',
-          'postgres',
-          'orch. peak MiB',
-        ],
-        runs.map((run) => [
-          run.round,
-          run.system,
-          run.sagasPerSecond.toFixed(0),
-          run.durationMs.p50.toFixed(1),
-          run.durationMs.p90.toFixed(1),
-          run.durationMs.p99.toFixed(1),
-          run.durationMs.max.toFixed(1),
-          run.cpuMsPerSaga.orchestrator.toFixed(2),
-          run.cpuMsPerSaga.participants.toFixed(2),
-          run.cpuMsPerSaga.postgres.toFixed(2),
-          run.orchestratorPeakMb.toFixed(1),
-        ]),
-      ),
-      `library ÷ baseline per round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`,
-    );
-  if (rss)
-    parts.push(
-      `\nOrchestrator memory with sagas waiting on replies (started: ${rss.startedMb} MiB)`,
-      table(
-        ['waiting', 'RSS after GC', 'RSS before GC', 'heap used', 'sampled peak', 'begin s'],
-        rss.points.map((p) => [
-          p.waiting,
-          p.rssMb.toFixed(1),
-          p.rssBeforeGcMb.toFixed(1),
-          p.heapUsedMb.toFixed(1),
-          p.sampledPeakMb.toFixed(1),
-          p.beginSeconds.toFixed(1),
-        ]),
-      ),
-    );
-  parts.push(
-    '\nTargets',
-    table(
-      ['target', 'wanted', 'measured', 'met'],
-      targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']),
-    ),
-  );
-  const errors = runs.flatMap((run) => run.errors);
-  if (errors.length > 0) parts.push(`\nerrors: ${errors.slice(0, 5).join('; ')}`);
-  console.log(parts.join('\n'));
-  console.log(`\nresults: ${file}`);
+  publishResult(report, () => {
+    const parts = [
+      `Saga benchmark — ${report.startedAt} — ${report.machine['cpus']} CPUs, ${report.machine['node']}`,
+    ];
+    if (runs.length > 0)
+      parts.push(
+        `\n${thousands(options.sagas)} sagas per run (first ${options.warmup} not counted), ${options.concurrency} in flight, ${options.partitions} partitions`,
+        table(
+          [
+            'round',
+            'system',
+            'sagas/s',
+            'p50 ms',
+            'p90 ms',
+            'p99 ms',
+            'max ms',
+            'CPU ms/saga orch.',
+            'partic.',
+            'postgres',
+            'orch. peak MiB',
+          ],
+          runs.map((run) => [
+            run.round,
+            run.system,
+            run.sagasPerSecond.toFixed(0),
+            run.durationMs.p50.toFixed(1),
+            run.durationMs.p90.toFixed(1),
+            run.durationMs.p99.toFixed(1),
+            run.durationMs.max.toFixed(1),
+            run.cpuMsPerSaga.orchestrator.toFixed(2),
+            run.cpuMsPerSaga.participants.toFixed(2),
+            run.cpuMsPerSaga.postgres.toFixed(2),
+            run.orchestratorPeakMb.toFixed(1),
+          ]),
+          allButFirst,
+        ),
+        `library ÷ baseline per round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`,
+      );
+    if (rss)
+      parts.push(
+        `\nOrchestrator memory with sagas waiting on replies (started: ${rss.startedMb} MiB)`,
+        table(
+          ['waiting', 'RSS after GC', 'RSS before GC', 'heap used', 'sampled peak', 'begin s'],
+          rss.points.map((p) => [
+            p.waiting,
+            p.rssMb.toFixed(1),
+            p.rssBeforeGcMb.toFixed(1),
+            p.heapUsedMb.toFixed(1),
+            p.sampledPeakMb.toFixed(1),
+            p.beginSeconds.toFixed(1),
+          ]),
+          allButFirst,
+        ),
+      );
+    parts.push(...targetsSection(targets, [], allButFirst));
+    const errors = runs.flatMap((run) => run.errors);
+    if (errors.length > 0) parts.push(`\nerrors: ${errors.slice(0, 5).join('; ')}`);
+    return parts.join('\n');
+  });
 }
 
-main().catch((error: Error) => {
-  console.error(error.stack ?? error.message);
-  process.exitCode = 1;
-});
+runMain(main);

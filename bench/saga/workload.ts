@@ -4,11 +4,11 @@
  * the same tables, over topics of their own. The library declares it with `defineSaga`; the
  * baseline (baseline.ts) hand-writes the same transactions and Kafka round trips.
  */
-import { createTopics, createTestDatabase, type TestDatabase } from '@trackops/testkit/helpers';
+import { createTopics, type TestDatabase } from '@trackops/testkit/helpers';
 import { defineCommand, defineSaga, migrateParticipant, migrateSagas } from '@trackops/saga';
 import { z } from 'zod';
 import type { Cleanup } from '../lib/cleanup.js';
-import type { BenchContext } from '../outbox/fixture.js';
+import { benchDatabase, type BenchContext } from '../lib/context.js';
 
 export type SagaSystem = 'library' | 'baseline';
 
@@ -104,8 +104,7 @@ export async function sagaDatabase(
   prefix: string,
   partitions: number,
 ): Promise<TestDatabase> {
-  const db = await createTestDatabase(ctx.stack.DATABASE_URL, `bench_saga_${system}`);
-  cleanup.defer(`drop database ${db.name}`, () => db.drop());
+  const db = await benchDatabase(ctx.stack.DATABASE_URL, cleanup, `bench_saga_${system}`);
   await db.pool.query(`
     create schema orders; create schema inventory; create schema payment;
     create table orders.orders (id text primary key, sku text not null, quantity integer not null,
