@@ -58,13 +58,13 @@ describe('the trackops-outbox CLI', () => {
   it('migrates the table named by --schema/--table, or by default public.outbox from DATABASE_URL, idempotently', async () => {
     const named = await cli(['migrate', ...url, '--schema', 'ops', '--table', 'events']);
     expect(named).toMatchObject({ code: 0, stderr: '' });
-    expect(named.stdout).toBe('Migrated ops.events to version 1 (applied 1).\n');
+    expect(named.stdout).toBe('Migrated ops.events to version 2 (applied 1, 2).\n');
 
     const fromEnv = await cli(['migrate'], { DATABASE_URL: db.url });
     expect(fromEnv.code).toBe(0);
-    expect(fromEnv.stdout).toMatch(/Migrated public\.outbox to version 1/);
+    expect(fromEnv.stdout).toMatch(/Migrated public\.outbox to version 2/);
     expect((await cli(['migrate', ...url])).stdout).toBe(
-      'public.outbox is up to date (version 1).\n',
+      'public.outbox is up to date (version 2).\n',
     );
 
     const { rows } = await db.pool.query<{ name: string }>(
