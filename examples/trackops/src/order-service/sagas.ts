@@ -40,8 +40,13 @@ export const cancelSagaData = z.object({
 });
 export type CancelSagaData = z.output<typeof cancelSagaData>;
 
-/** Step timing: a participant has 10 s to reply; a silent one is asked 3 times. */
-const timing = { timeoutMs: 10_000, retry: { attempts: 3, initialMs: 500, maxMs: 5_000 } };
+/**
+ * Step timing: a participant has 10 s to reply; a silent one is asked 6 times, so an order
+ * survives a participant that is down for about a minute — a crash, a restart and Kafka
+ * noticing that the old consumer is gone (its session timeout, 30 s) — before the saga gives up
+ * and compensates.
+ */
+const timing = { timeoutMs: 10_000, retry: { attempts: 6, initialMs: 500, maxMs: 5_000 } };
 
 const outbox = createOutbox();
 

@@ -70,6 +70,7 @@ describe('the TrackOps reference system, end to end', () => {
         const ofTopic = (topic: string) =>
           received.filter((record) => record.topic === topic && mine(record.value)).length;
         return (
+          ofTopic('order.status.updated') >= 6 &&
           ofTopic('ORDER_CREATED') >= 6 &&
           ofTopic('ORDER_CANCELLED') >= 3 &&
           ofTopic('order.created') >= 6 &&
@@ -125,7 +126,7 @@ describe('the TrackOps reference system, end to end', () => {
       'PENDING',
     );
     await system.restart('inventory-service');
-    expect((await settledOrder(system, order.id)).status).toBe('CONFIRMED');
+    expect((await settledOrder(system, order.id, 120_000)).status).toBe('CONFIRMED');
   }, 180_000);
 
   it('creates one order for a repeated Idempotency-Key', async () => {
