@@ -19,8 +19,14 @@ const consumer = createCdcConsumer({
   groupId: env('GROUP_ID'),
   fromBeginning: true,
   // The broker's minimum session timeout: the restarted consumer's group waits for the killed
-  // member to time out before it gets the partition.
-  consumerConfig: { maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 500 },
+  // member to time out before it gets the partition. A short rebalance timeout too: a join that
+  // finds the dead member still listed waits at most this long for it (kafkajs: 60 s).
+  consumerConfig: {
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 6000,
+    rebalanceTimeout: 10_000,
+    heartbeatInterval: 500,
+  },
   tables: {
     [env('TOPIC')]: async (event) => {
       if (event.kind !== 'change' || event.op !== 'c') return;
