@@ -96,9 +96,17 @@ export class Postgres extends Server {
 
   override down(): Promise<void> {
     // "fast" rolls back open transactions and disconnects clients: a test stack has no
-    // sessions worth waiting for.
+    // sessions worth waiting for. A fast stop still waits for each logical walsender to hand
+    // its client (Debezium) the WAL up to the shutdown checkpoint, and a connector that does
+    // not answer can hold it indefinitely: after 20 s, stop "immediate" (crash recovery at the
+    // next start, which replays the WAL — nothing committed is lost).
     if (!this.external() && this.pid()) {
-      asServerUser(path.join(binDir, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+      const pgCtl = path.join(binDir, 'pg_ctl');
+      try {
+        asServerUser(pgCtl, ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '20', 'stop']);
+      } catch {
+        asServerUser(pgCtl, ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '20', 'stop']);
+      }
     }
     return Promise.resolve();
   }

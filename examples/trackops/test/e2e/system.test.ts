@@ -3,7 +3,7 @@
  * way of running them), the scenario paths, concurrency, a crash, idempotency, bad input, and
  * finally the demo itself with --once.
  */
-import { collectRecords, testKafka } from '@trackops/testkit';
+import { collectRecords, deleteConnector, testKafka } from '@trackops/testkit';
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,13 @@ describe('the TrackOps reference system, end to end', () => {
   }, 240_000);
   afterAll(async () => {
     await system?.stop();
+    // The demo keeps its connectors (it is meant to be looked at); the test leaves the shared
+    // stack as it found it, without walsenders the later tests (a PostgreSQL restart) wait on.
+    if (system) {
+      for (const name of ['trackops-orders', 'trackops-inventory']) {
+        await deleteConnector(system.stack.CONNECT_URL, name);
+      }
+    }
     console.log(`service RSS (MiB): ${JSON.stringify(rss)}`);
   }, 60_000);
 
