@@ -284,9 +284,7 @@ export class CdcConsumer {
         handler,
       ]),
     );
-    // An already aborted signal stops at once: start() then rejects with STOPPED.
-    if (this.options.signal?.aborted) void this.stop();
-    else this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.lifecycle.stopOn(this.options.signal);
   }
 
   /** The topics consumed. */

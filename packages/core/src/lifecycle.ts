@@ -41,6 +41,17 @@ export class Lifecycle {
     return this.stopping;
   }
 
+  /**
+   * Stops when `signal` aborts — at once if it already has (a later `start()` then rejects
+   * with `STOPPED`). Every component taking a `signal` option wires it here, so they all treat
+   * an aborted signal alike.
+   */
+  stopOn(signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    if (signal.aborted) void this.stop();
+    else signal.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
   /** True once `stop()` was called. */
   get stopped(): boolean {
     return this.stopping !== undefined;

@@ -117,7 +117,7 @@ export class InboxConsumer {
     this.events = new TypedEmitter((error, event) =>
       this.logger.warn({ err: error, event }, 'inbox listener threw'),
     );
-    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.lifecycle.stopOn(this.options.signal);
   }
 
   /** Subscribes to an instrumentation event; returns the unsubscribe function. */

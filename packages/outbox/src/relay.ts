@@ -169,7 +169,7 @@ export class OutboxRelay {
     this.events = new TypedEmitter<RelayEvents>((error, event) =>
       this.logger.warn({ err: error, event }, 'outbox relay event listener threw'),
     );
-    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.lifecycle.stopOn(this.options.signal);
   }
 
   /** Subscribes to an instrumentation event; returns the unsubscribe function. */

@@ -142,7 +142,7 @@ export class SagaParticipant {
     }
     this.names = sagaTableNames(this.options.tables);
     this.outbox = createOutbox(this.names.outbox);
-    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.lifecycle.stopOn(this.options.signal);
   }
 
   /** Starts the reply relay and the command consumer. Idempotent. */

@@ -152,7 +152,7 @@ export class SagaRuntime {
       this.options.replyTopic,
       this.clock,
     );
-    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.lifecycle.stopOn(this.options.signal);
   }
 
   /** Subscribes to an instrumentation event; returns the unsubscribe function. */

@@ -99,6 +99,33 @@ describe('Lifecycle', () => {
   });
 });
 
+describe('Lifecycle.stopOn', () => {
+  it('stops when the signal aborts, and at once when it already has', async () => {
+    const stops: string[] = [];
+    const make = (name: string) =>
+      new Lifecycle(name, {
+        start: () => Promise.resolve(),
+        stop: () => (stops.push(name), Promise.resolve()),
+      });
+
+    const later = make('later');
+    const controller = new AbortController();
+    later.stopOn(controller.signal);
+    await later.start();
+    expect(stops).toEqual([]);
+    controller.abort();
+    await later.stop();
+    expect(stops).toEqual(['later']);
+
+    const early = make('early');
+    early.stopOn(AbortSignal.abort());
+    expect(early.stopped).toBe(true);
+    await expect(early.start()).rejects.toThrow(/the early was stopped/);
+    make('none').stopOn(undefined);
+    expect(stops).toEqual(['later', 'early']);
+  });
+});
+
 describe('TypedEmitter', () => {
   it('delivers to listeners until unsubscribed, builds lazy payloads only when listened to, and isolates a throwing listener', () => {
     const errors: unknown[] = [];
