@@ -46,6 +46,8 @@ export {
 export {
   registerMetrics,
   metricsRegistryOption,
+  metricsAdapterFields,
+  perScrapeQuery,
   type MetricsRegistryLike,
 } from './metricsRegistry.js';
 export { messageRetrySchema, messageRetryBackoff, type MessageRetry } from './retry.js';

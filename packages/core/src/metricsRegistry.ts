@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { TrackOpsError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Queryable } from './sql.js';
 
 /**
  * What the TrackOps Prometheus adapters need of a prom-client `Registry` (either content type).
@@ -56,4 +58,67 @@ export function registerMetrics<TMetric>(
     registered.push(metric);
   }
   return unregister;
+}
+
+/**
+ * The option fields every TrackOps Prometheus adapter takes: where to register (`registry`,
+ * default prom-client's global one), what its gauges query on a scrape (`pool`), the metric
+ * name `prefix`, and where a failed scrape query is reported (`logger`, default silent).
+ *
+ * @param defaultPrefix - The adapter's prefix, e.g. `'trackops_outbox_'`.
+ */
+export function metricsAdapterFields<TRegistry>(defaultPrefix: string) {
+  return {
+    /** Where the metrics are registered. @defaultValue prom-client's global `register` */
+    registry: metricsRegistryOption<TRegistry>().optional(),
+    /**
+     * What the gauges query on each scrape (one query per scrape, shared by the gauges):
+     * usually the component's `pg.Pool`.
+     */
+    pool: z.custom<Queryable>(
+      (value) => typeof (value as Queryable | undefined)?.query === 'function',
+      { message: 'must be a pg.Pool or anything with query()' },
+    ),
+    /**
+     * Prepended to every metric name; use another one per component when several of one
+     * process register in the same registry.
+     */
+    prefix: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name prefix')
+      .default(defaultPrefix),
+    /** Where a failed scrape query is reported (the scrape itself still succeeds). @defaultValue silent */
+    logger: z
+      .custom<Logger>((value) => typeof (value as Logger | undefined)?.warn === 'function', {
+        message: 'must be a logger',
+      })
+      .optional(),
+  };
+}
+
+/**
+ * One query shared by the gauges of one scrape (prom-client collects them concurrently): `read`
+ * starts it or joins the one in flight; a failure goes to `onError` and reads as `undefined`,
+ * so the gauges keep their last values and the scrape still succeeds.
+ */
+export function perScrapeQuery<T>(
+  query: () => Promise<T>,
+  onError: (error: unknown) => void,
+): { read(): Promise<T | undefined>; settled(): Promise<void> } {
+  let pending: Promise<T | undefined> | undefined;
+  return {
+    read: () =>
+      (pending ??= query()
+        .catch((error: unknown) => {
+          onError(error);
+          return undefined;
+        })
+        .finally(() => {
+          pending = undefined;
+        })),
+    /** Resolves once the query in flight, if any, has settled (for a counter of failures). */
+    settled: async () => {
+      await pending;
+    },
+  };
 }

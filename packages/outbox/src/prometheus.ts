@@ -8,13 +8,12 @@
  * @packageDocumentation
  */
 import {
-  metricsRegistryOption,
+  metricsAdapterFields,
   parseOptions,
+  perScrapeQuery,
   registerMetrics,
   silentLogger,
   TrackOpsError,
-  type Logger,
-  type Queryable,
 } from '@trackops/core';
 import {
   Counter,
@@ -37,33 +36,11 @@ export type MetricsRegistry = Registry<PrometheusContentType> | Registry<OpenMet
 /** Options of {@link outboxMetrics}; validated once, a bad one throws naming it. */
 export const outboxMetricsOptionsSchema = z
   .object({
-    /** Where the metrics are registered. @defaultValue prom-client's global `register` */
-    registry: metricsRegistryOption<MetricsRegistry>().optional(),
-    /**
-     * What the `backlog`, `oldest_unpublished_age_seconds` and `dead` gauges query on each
-     * scrape (one `outboxStatus` query per scrape, shared by the three): usually the relay's
-     * `pg.Pool`.
-     */
-    pool: z.custom<Queryable>(
-      (value) => typeof (value as Queryable | undefined)?.query === 'function',
-      { message: 'must be a pg.Pool or anything with query()' },
-    ),
+    // registry, pool (queried once per scrape for the backlog, oldest-age and dead gauges),
+    // prefix (default `trackops_outbox_`), logger.
+    ...metricsAdapterFields<MetricsRegistry>('trackops_outbox_'),
     /** The relay's outbox table. @defaultValue `public.outbox` */
     table: outboxTableSchema.prefault({}),
-    /**
-     * Prepended to every metric name; use another one per relay when several relays of one
-     * process register in the same registry. @defaultValue `'trackops_outbox_'`
-     */
-    prefix: z
-      .string()
-      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name prefix')
-      .default('trackops_outbox_'),
-    /** Where a failed status query is reported (the scrape itself still succeeds). @defaultValue silent */
-    logger: z
-      .custom<Logger>((value) => typeof (value as Logger | undefined)?.warn === 'function', {
-        message: 'must be a logger',
-      })
-      .optional(),
   })
   .strict();
 
@@ -165,20 +142,16 @@ export function outboxMetrics(relay: OutboxRelay, options: OutboxMetricsOptions)
   });
 
   // The three gauges are collected concurrently within one scrape; they share one query.
-  let pending: Promise<OutboxStatus | undefined> | undefined;
-  const status = (): Promise<OutboxStatus | undefined> =>
-    (pending ??= outboxStatus(resolved.pool, { table: resolved.table })
-      .catch((error: unknown) => {
-        statusErrors.inc();
-        logger.warn(
-          { err: error, table: `${resolved.table.schema}.${resolved.table.table}` },
-          'outbox metrics: status query failed; gauges keep their last values',
-        );
-        return undefined;
-      })
-      .finally(() => {
-        pending = undefined;
-      }));
+  const status = perScrapeQuery(
+    () => outboxStatus(resolved.pool, { table: resolved.table }),
+    (error) => {
+      statusErrors.inc();
+      logger.warn(
+        { err: error, table: `${resolved.table.schema}.${resolved.table.table}` },
+        'outbox metrics: status query failed; gauges keep their last values',
+      );
+    },
+  );
   const statusGauge = (
     suffix: string,
     help: string,
@@ -190,7 +163,7 @@ export function outboxMetrics(relay: OutboxRelay, options: OutboxMetricsOptions)
       registers: [],
       async collect() {
         if (!active) return;
-        const value = await status();
+        const value = await status.read();
         if (value) this.set(read(value));
       },
     });
@@ -218,7 +191,7 @@ export function outboxMetrics(relay: OutboxRelay, options: OutboxMetricsOptions)
     // Registered after the gauges, so a scrape collects it after they started their query;
     // waiting for that query makes the scrape that saw the failure report it.
     async collect() {
-      await pending;
+      await status.settled();
     },
   });
 

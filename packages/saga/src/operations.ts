@@ -1,24 +1,25 @@
 import { parseOptions, type Queryable } from '@trackops/core';
 import { z } from 'zod';
 import { SagaError } from './errors.js';
-import { sagaStatuses, type SagaStatus, type StepEvent, type StepPhase } from './machine.js';
+import {
+  sagaStatuses,
+  type SagaState,
+  type SagaStatus,
+  type StepEvent,
+  type StepPhase,
+} from './machine.js';
 import { instanceColumns, instanceOf } from './store.js';
 import { sagaTableNames, type SagaTablesOptions } from './tables.js';
 
-/** A saga instance as the query API returns it. */
-export interface SagaSummary {
+/**
+ * A saga instance as the query API returns it: its state (with the deadline as a `Date`) and
+ * the row's identity and timestamps.
+ */
+export interface SagaSummary extends Omit<SagaState, 'deadlineAt'> {
   id: string;
   sagaType: string;
-  status: SagaStatus;
-  step: number;
-  phase: StepPhase;
-  attempt: number;
-  data: unknown;
-  error: string | null;
-  compensationError: string | null;
   correlationId: string | null;
   version: number;
-  waiting: 'reply' | 'retry' | null;
   deadlineAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

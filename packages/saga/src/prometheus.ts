@@ -7,59 +7,33 @@
  * @packageDocumentation
  */
 import {
-  metricsRegistryOption,
+  metricsAdapterFields,
   parseOptions,
+  perScrapeQuery,
   registerMetrics,
   silentLogger,
   TrackOpsError,
-  type Logger,
-  type Queryable,
 } from '@trackops/core';
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  register as defaultRegistry,
-  type Metric,
-  type OpenMetricsContentType,
-  type PrometheusContentType,
-  type Registry,
-} from 'prom-client';
+import { Counter, Gauge, Histogram, register as defaultRegistry, type Metric } from 'prom-client';
+import type { MetricsRegistry } from '@trackops/outbox/prometheus';
 import { z } from 'zod';
-import { sagaStats, type SagaStats } from './operations.js';
+import { sagaStats } from './operations.js';
 import type { SagaRuntime } from './runtime.js';
 import { sagaTablesSchema } from './tables.js';
 
-/** A prom-client registry, of either content type. */
-export type MetricsRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
+/** A prom-client registry, of either content type (the outbox adapter's type). */
+export type { MetricsRegistry } from '@trackops/outbox/prometheus';
 
 /** Options of {@link sagaMetrics}. */
 export const sagaMetricsOptionsSchema = z
   .object({
-    /** Where the metrics are registered. @defaultValue prom-client's global `register` */
-    registry: metricsRegistryOption<MetricsRegistry>().optional(),
-    /** What the `sagas` and `stuck` gauges query on each scrape (one `sagaStats` query). */
-    pool: z.custom<Queryable>(
-      (value) => typeof (value as Queryable | undefined)?.query === 'function',
-      {
-        message: 'must be a pg.Pool or anything with query()',
-      },
-    ),
+    // registry, pool (queried once per scrape for the `sagas` and `stuck` gauges), prefix
+    // (default `trackops_saga_`), logger.
+    ...metricsAdapterFields<MetricsRegistry>('trackops_saga_'),
     /** The saga tables' schema. @defaultValue `'public'` */
     tables: sagaTablesSchema.prefault({}),
     /** How overdue or idle an active saga must be to count as stuck. @defaultValue 60000 */
     stuckAfterMs: z.int().min(0).default(60_000),
-    /** Prepended to every metric name. @defaultValue `'trackops_saga_'` */
-    prefix: z
-      .string()
-      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name prefix')
-      .default('trackops_saga_'),
-    /** Where a failed stats query is reported (the scrape still succeeds). @defaultValue silent */
-    logger: z
-      .custom<Logger>((value) => typeof (value as Logger | undefined)?.warn === 'function', {
-        message: 'must be a logger',
-      })
-      .optional(),
   })
   .strict();
 
@@ -133,23 +107,16 @@ export function sagaMetrics(runtime: SagaRuntime, options: SagaMetricsOptions): 
     registers: [],
   });
 
-  let pending: Promise<SagaStats | undefined> | undefined;
-  const stats = (): Promise<SagaStats | undefined> =>
-    (pending ??= sagaStats(resolved.pool, {
-      ...resolved.tables,
-      stuckAfterMs: resolved.stuckAfterMs,
-    })
-      .catch((error: unknown) => {
-        statsErrors.inc();
-        logger.warn(
-          { err: error },
-          'saga metrics: stats query failed; gauges keep their last values',
-        );
-        return undefined;
-      })
-      .finally(() => {
-        pending = undefined;
-      }));
+  const stats = perScrapeQuery(
+    () => sagaStats(resolved.pool, { ...resolved.tables, stuckAfterMs: resolved.stuckAfterMs }),
+    (error) => {
+      statsErrors.inc();
+      logger.warn(
+        { err: error },
+        'saga metrics: stats query failed; gauges keep their last values',
+      );
+    },
+  );
   const sagas = new Gauge({
     name: name('sagas'),
     help: 'Sagas per status in the saga table.',
@@ -157,7 +124,7 @@ export function sagaMetrics(runtime: SagaRuntime, options: SagaMetricsOptions): 
     registers: [],
     async collect() {
       if (!active) return;
-      const value = await stats();
+      const value = await stats.read();
       if (!value) return;
       for (const [status, count] of Object.entries(value.byStatus)) this.set({ status }, count);
     },
@@ -168,7 +135,7 @@ export function sagaMetrics(runtime: SagaRuntime, options: SagaMetricsOptions): 
     registers: [],
     async collect() {
       if (!active) return;
-      const value = await stats();
+      const value = await stats.read();
       if (value) this.set(value.stuck);
     },
   });
@@ -177,7 +144,7 @@ export function sagaMetrics(runtime: SagaRuntime, options: SagaMetricsOptions): 
     help: 'Scrapes whose saga stats query failed; the gauges kept their last values.',
     registers: [],
     async collect() {
-      await pending;
+      await stats.settled();
     },
   });
 
