@@ -14,6 +14,7 @@ export {
   quoteIdentifier,
   qualifiedName,
   withTransaction,
+  checkOut,
   type Queryable,
   type ConnectionPool,
   type PooledConnection,

@@ -51,6 +51,32 @@ export function qualifiedName(schema: string, table: string, option = 'table'): 
 }
 
 /**
+ * Checks a connection out of `pool` for the caller to hold across awaits. node-postgres emits
+ * `'error'` on a checked-out client whose server connection drops between queries (a
+ * PostgreSQL restart), and an unlistened `'error'` ends the process; the pool listens only
+ * while the client is idle. This listens while it is held: the next query on it fails instead,
+ * and the holder releases it as broken. Call the returned `release(error)`, not the client's.
+ */
+export async function checkOut(
+  pool: ConnectionPool,
+): Promise<{ client: PooledConnection; release: (broken?: Error) => void }> {
+  const client = await pool.connect();
+  const events = client as unknown as {
+    on?: (event: 'error', listener: () => void) => unknown;
+    off?: (event: 'error', listener: () => void) => unknown;
+  };
+  const ignore = (): void => undefined;
+  events.on?.('error', ignore);
+  return {
+    client,
+    release: (broken) => {
+      events.off?.('error', ignore);
+      client.release(broken);
+    },
+  };
+}
+
+/**
  * Runs `fn` in a transaction on a connection of its own: commits when `fn` resolves, rolls back
  * (and rethrows) when it throws. A connection whose rollback failed is discarded, not reused.
  */
@@ -58,7 +84,7 @@ export async function withTransaction<T>(
   pool: ConnectionPool,
   fn: (tx: PooledConnection) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
     await client.query('begin');
@@ -71,6 +97,6 @@ export async function withTransaction<T>(
     });
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

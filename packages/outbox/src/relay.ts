@@ -1,5 +1,6 @@
 import {
   backoffDelay,
+  checkOut,
   Lifecycle,
   optionTypes,
   parseOptions,
@@ -260,7 +261,9 @@ export class OutboxRelay {
       });
     const { batchSize, batchesPerCycle, route, maxBatchBytes } = this.options;
     const deadBlocks = this.options.onDeadEvent === 'block';
-    const client = await this.options.pool.connect();
+    // Held across Kafka sends: a connection dropped meanwhile must fail the next query, not
+    // the process.
+    const { client, release } = await checkOut(this.options.pool);
     let broken: Error | undefined;
     try {
       await client.query('begin');
@@ -330,7 +333,7 @@ export class OutboxRelay {
       throw error;
     } finally {
       // A connection that failed mid-transaction is discarded rather than reused.
-      client.release(broken);
+      release(broken);
     }
   }
 

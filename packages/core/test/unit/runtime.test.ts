@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -8,6 +9,7 @@ import {
   slotNameFor,
   deadLetterRecordHeaders,
   isTrackOpsError,
+  checkOut,
   Lifecycle,
   optionTypes,
   parseOptions,
@@ -96,6 +98,24 @@ describe('Lifecycle', () => {
     expect(calls).toEqual(['started', 'stopped']);
     expect(lifecycle.stopped).toBe(true);
     await expect(lifecycle.start()).rejects.toThrow('the widget was stopped; create a new one');
+  });
+});
+
+describe('checkOut', () => {
+  it('absorbs the error event of a held connection until it is released', async () => {
+    const client = Object.assign(new EventEmitter(), {
+      query: () => Promise.resolve({ rows: [], rowCount: 0 }),
+      released: undefined,
+      release(broken?: boolean | Error) {
+        this.released = broken ?? 'ok';
+      },
+    });
+    const held = await checkOut({ query: client.query, connect: () => Promise.resolve(client) });
+    expect(() => client.emit('error', new Error('server closed the connection'))).not.toThrow();
+    const broken = new Error('broken');
+    held.release(broken);
+    expect(client.released).toBe(broken);
+    expect(client.listenerCount('error')).toBe(0);
   });
 });
 
