@@ -18,16 +18,20 @@ export async function enqueueTo(
       ),
     ),
   ].sort();
+  // One statement, one round trip: the `locked` CTE takes the aggregates' locks before any row
+  // is produced (the sort by `n` consumes the join first), so every `seq` default below is
+  // drawn under the locks.
   await client.query(
-    'select pg_advisory_xact_lock(hashtextextended($1 || a, 0)) from unnest($2::text[]) as a order by a',
-    [names.aggregateLockSeed, aggregates],
-  );
-  await client.query(
-    `insert into ${names.qualified}
+    `with locked as (
+       select count(pg_advisory_xact_lock(hashtextextended($10 || a, 0)))
+         from (select a from unnest($11::text[]) as a order by a) as sorted
+     )
+     insert into ${names.qualified}
        (id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers)
      select id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
-         with ordinality as e(id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers, n)
+       from locked,
+            unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+              with ordinality as e(id, aggregatetype, aggregateid, type, payload, correlation_id, causation_id, traceparent, headers, n)
       order by n`,
     [
       list.map((event) => event.id),
@@ -39,6 +43,8 @@ export async function enqueueTo(
       list.map((event) => event.causationId ?? null),
       list.map((event) => event.traceparent ?? null),
       list.map((event) => (event.headers === undefined ? null : JSON.stringify(event.headers))),
+      names.aggregateLockSeed,
+      aggregates,
     ],
   );
   return list.map((event) => event.id);

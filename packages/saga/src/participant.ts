@@ -178,13 +178,26 @@ export class SagaParticipant {
     });
   }
 
-  /** Records that the step's command ran; `false` when it already had. */
-  private async claim(tx: Queryable, key: string): Promise<boolean> {
-    const result = await tx.query(
-      `insert into ${this.names.inboxQualified} (consumer, message_id) values ($1, $2) on conflict do nothing`,
-      [this.options.groupId, key],
+  /**
+   * Records that the step's command (this phase) ran, and tells whether the step's other phase
+   * already ran here — one statement, since every command needs both answers.
+   */
+  private async claim(
+    tx: Queryable,
+    address: SagaAddress,
+  ): Promise<{ claimed: boolean; otherPhaseRan: boolean }> {
+    const other = address.phase === 'action' ? 'compensation' : 'action';
+    const { rows } = await tx.query<{ claimed: boolean; other_phase_ran: boolean }>(
+      `with claimed as (
+         insert into ${this.names.inboxQualified} (consumer, message_id) values ($1, $2)
+         on conflict do nothing returning 1
+       )
+       select exists (select 1 from claimed) as claimed,
+              exists (select 1 from ${this.names.inboxQualified} where consumer = $1 and message_id = $3)
+                as other_phase_ran`,
+      [this.options.groupId, inboxKey(address), inboxKey({ ...address, phase: other })],
     );
-    return result.rowCount === 1;
+    return { claimed: rows[0]!.claimed, otherPhaseRan: rows[0]!.other_phase_ran };
   }
 
   /**
@@ -207,14 +220,6 @@ export class SagaParticipant {
     if (row.outcome === 'success') return { outcome: 'success', payload: row.payload };
     const reason = (row.payload as { reason?: unknown } | null)?.reason;
     return { outcome: 'failure', reason: typeof reason === 'string' ? reason : 'failed' };
-  }
-
-  private async processed(tx: Queryable, key: string): Promise<boolean> {
-    const { rows } = await tx.query(
-      `select 1 from ${this.names.inboxQualified} where consumer = $1 and message_id = $2`,
-      [this.options.groupId, key],
-    );
-    return rows.length > 0;
   }
 
   private async onCommand(message: InboxMessage, tx: Queryable): Promise<void> {
@@ -247,7 +252,8 @@ export class SagaParticipant {
     };
     const log = { ...context, commandType: type, step: address.stepName };
     let outcome: ReplyOutcome;
-    if (!(await this.claim(tx, inboxKey(address)))) {
+    const { claimed, otherPhaseRan } = await this.claim(tx, address);
+    if (!claimed) {
       // The saga sent the command again (its reply was late, and the step timed out): the step
       // ran once already, so answer with the reply it gave — the saga may be waiting for it,
       // and no other answer would come.
@@ -258,19 +264,14 @@ export class SagaParticipant {
       }
       outcome = previous;
       this.logger.debug(log, 'repeated saga command answered with its earlier reply');
-    } else if (
-      address.phase === 'action' &&
-      (await this.processed(tx, inboxKey({ ...address, phase: 'compensation' })))
-    ) {
+    } else if (address.phase === 'action' && otherPhaseRan) {
       outcome = {
         outcome: 'failure',
         reason: 'the saga compensated this step before the command arrived',
       };
       this.logger.warn(log, 'late saga command refused: its compensation ran first');
     } else {
-      const actionReceived =
-        address.phase === 'action' ||
-        (await this.processed(tx, inboxKey({ ...address, phase: 'action' })));
+      const actionReceived = address.phase === 'action' || otherPhaseRan;
       outcome = await this.execute(handler, payload, { ...context, tx, actionReceived });
       this.logger.debug({ ...log, outcome: outcome.outcome }, 'saga command handled');
       if (outcome.outcome === 'failure' && address.phase === 'compensation') {
@@ -308,7 +309,7 @@ export class SagaParticipant {
     await tx.query('savepoint trackops_saga_command');
     try {
       const reply = await handler.run(payload, context);
-      await tx.query('release savepoint trackops_saga_command');
+      // Not released: the commit ends it, and a release would cost a round trip per command.
       return {
         outcome: 'success',
         payload: validate(handler.command.reply, reply ?? {}, `${handler.command.type} reply`),

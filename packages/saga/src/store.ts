@@ -115,12 +115,25 @@ export async function saveTransition(
 ): Promise<void> {
   const final =
     state.status === 'COMPLETED' || state.status === 'COMPENSATED' || state.status === 'ABORTED';
+  // One statement: the step log rows join the updated row, so they are written only when the
+  // version check let the update through.
   const result = await tx.query(
-    `update ${names.instances}
-        set status = $3, step = $4, phase = $5, attempt = $6, data = $7, error = $8, waiting = $9,
-            deadline_at = $10, version = version + 1, updated_at = now(),
-            ended_at = case when $11 then now() else ended_at end, compensation_error = $12
-      where id = $1 and version = $2`,
+    `with updated as (
+       update ${names.instances}
+          set status = $3, step = $4, phase = $5, attempt = $6, data = $7, error = $8, waiting = $9,
+              deadline_at = $10, version = version + 1, updated_at = now(),
+              ended_at = case when $11 then now() else ended_at end, compensation_error = $12
+        where id = $1 and version = $2
+        returning id
+     ), logged as (
+       insert into ${names.steps} (saga_id, step, step_name, phase, event, attempt, detail, message_id)
+       select updated.id, step, step_name, phase, event, attempt, detail, $13
+         from updated,
+              unnest($14::int[], $15::text[], $16::text[], $17::text[], $18::int[], $19::text[])
+                with ordinality as l(step, step_name, phase, event, attempt, detail, n)
+        order by n
+     )
+     select id from updated`,
     [
       instance.id,
       instance.version,
@@ -134,24 +147,6 @@ export async function saveTransition(
       state.deadlineAt === null ? null : new Date(state.deadlineAt),
       final,
       state.compensationError,
-    ],
-  );
-  if (result.rowCount !== 1) {
-    throw new SagaError({
-      code: 'SAGA_CONFLICT',
-      message: `saga ${instance.id} changed since version ${instance.version} was read`,
-      retriable: true,
-    });
-  }
-  if (log.length === 0) return;
-  await tx.query(
-    `insert into ${names.steps} (saga_id, step, step_name, phase, event, attempt, detail, message_id)
-     select $1, step, step_name, phase, event, attempt, detail, $2
-       from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[])
-         with ordinality as l(step, step_name, phase, event, attempt, detail, n)
-      order by n`,
-    [
-      instance.id,
       messageId,
       log.map((entry) => entry.step),
       log.map((entry) => stepName(entry.step)),
@@ -161,4 +156,11 @@ export async function saveTransition(
       log.map((entry) => entry.detail),
     ],
   );
+  if (result.rowCount !== 1) {
+    throw new SagaError({
+      code: 'SAGA_CONFLICT',
+      message: `saga ${instance.id} changed since version ${instance.version} was read`,
+      retriable: true,
+    });
+  }
 }
