@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generateTables } from './codegen.js';
+import type { Queryable } from '@trackops/core';
 
 const program = 'trackops-cdc-codegen';
 const pgModule = 'pg';
@@ -30,9 +31,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-interface PgClient {
+interface PgClient extends Queryable {
   connect(): Promise<unknown>;
-  query(text: string, values?: unknown[]): Promise<{ rows: never[]; rowCount: number | null }>;
   end(): Promise<void>;
 }
 

@@ -16,9 +16,12 @@ export {
   withTransaction,
   checkOut,
   type Queryable,
+  type QueryConfig,
+  type QueryResultLike,
   type ConnectionPool,
   type PooledConnection,
 } from './sql.js';
+export { queryPrepared } from './prepared.js';
 export {
   runMigrations,
   type Migration,

@@ -1,15 +1,40 @@
 import { TrackOpsError } from './errors.js';
 
 /**
+ * A query as one object, the way node-postgres takes it. With a `name`, pg prepares the
+ * statement the first time it runs on a connection and afterwards only binds and executes it,
+ * so PostgreSQL parses and plans it once per connection instead of on every call.
+ */
+export interface QueryConfig {
+  /** Names a prepared statement; one name always goes with one text. */
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
+/** What a query resolves to: the rows, and how many rows the statement touched. */
+export interface QueryResultLike<R> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+/**
  * Anything that runs a parameterised query the way node-postgres does: a `pg.Pool`, a
  * `pg.PoolClient` or `pg.Client` (inside the caller's transaction), or a wrapper of them.
  * TrackOps never opens connections of its own; it runs on what the caller passes.
+ *
+ * Both forms are used: `query(text, values)`, and `query({ name, text, values })` for the
+ * statements TrackOps runs on every message (see {@link queryPrepared}); pg's clients and pools
+ * accept both.
  */
 export interface Queryable {
   query<R extends Record<string, unknown> = Record<string, unknown>>(
     text: string,
     values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>;
+  ): Promise<QueryResultLike<R>>;
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    config: QueryConfig,
+  ): Promise<QueryResultLike<R>>;
 }
 
 /** A `Queryable` that can also hand out a dedicated connection, like `pg.Pool`. */
@@ -79,6 +104,15 @@ export async function checkOut(
 /**
  * Runs `fn` in a transaction on a connection of its own: commits when `fn` resolves, rolls back
  * (and rethrows) when it throws. A connection whose rollback failed is discarded, not reused.
+ *
+ * @example
+ * ```ts
+ * const orderId = await withTransaction(pool, async (tx) => {
+ *   const { rows } = await tx.query<{ id: string }>('insert into orders … returning id', [total]);
+ *   await outbox.enqueue(tx, OrderCreated.create({ aggregateId: rows[0]!.id, payload }));
+ *   return rows[0]!.id;
+ * });
+ * ```
  */
 export async function withTransaction<T>(
   pool: ConnectionPool,

@@ -1,4 +1,4 @@
-import type { Queryable } from '@trackops/core';
+import { queryPrepared, type Queryable } from '@trackops/core';
 import type { OutboxNames } from './table.js';
 
 /** An outbox row as the relay reads it. */
@@ -33,7 +33,8 @@ export async function eligibleRows(
   afterSeq = '0',
 ): Promise<OutboxRow[]> {
   const t = names.qualified;
-  const { rows } = await db.query<Record<string, unknown>>(
+  const { rows } = await queryPrepared<Record<string, unknown>>(
+    db,
     `select o.id::text as id, o.aggregatetype, o.aggregateid, o.type, o.payload::text as payload,
             o.correlation_id, o.causation_id, o.traceparent, o.headers, o.seq::text as seq, o.attempts
        from ${t} o
@@ -60,9 +61,11 @@ export async function markPublished(
   ids: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db.query(`update ${names.qualified} set published_at = now() where id = any($1::uuid[])`, [
-    ids,
-  ]);
+  await queryPrepared(
+    db,
+    `update ${names.qualified} set published_at = now() where id = any($1::uuid[])`,
+    [ids],
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Queryable } from '@trackops/core';
+import { queryPrepared, type Queryable } from '@trackops/core';
 import { validateEvents, type OutboxEvent } from './events.js';
 import { outboxNames, type OutboxNames, type OutboxTableOptions } from './table.js';
 
@@ -21,7 +21,8 @@ export async function enqueueTo(
   // One statement, one round trip: the `locked` CTE takes the aggregates' locks before any row
   // is produced (the sort by `n` consumes the join first), so every `seq` default below is
   // drawn under the locks.
-  await client.query(
+  await queryPrepared(
+    client,
     `with locked as (
        select count(pg_advisory_xact_lock(hashtextextended($10 || a, 0)))
          from (select a from unnest($11::text[]) as a order by a) as sorted

@@ -5,6 +5,7 @@ import {
   type ConnectionPool,
   type MigrationResult,
   type Queryable,
+  queryPrepared,
 } from '@trackops/core';
 import { z } from 'zod';
 
@@ -82,7 +83,8 @@ export async function markProcessed(
   options: InboxTableOptions = {},
 ): Promise<boolean> {
   const { qualified } = inboxName(options);
-  const result = await tx.query(
+  const result = await queryPrepared(
+    tx,
     `insert into ${qualified} (consumer, message_id) values ($1, $2) on conflict do nothing`,
     [key.consumer, key.messageId],
   );

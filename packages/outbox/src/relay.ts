@@ -8,6 +8,7 @@ import {
   TypedEmitter,
   type Logger,
   type PooledConnection,
+  queryPrepared,
 } from '@trackops/core';
 import type { Producer } from 'kafkajs';
 import { z } from 'zod';
@@ -267,7 +268,8 @@ export class OutboxRelay {
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      const { rows } = await client.query<{ leader: boolean }>(
+      const { rows } = await queryPrepared<{ leader: boolean }>(
+        client,
         'select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as leader',
         [this.names.relayLockKey],
       );

@@ -6,6 +6,7 @@ import {
   silentLogger,
   type Logger,
   type Queryable,
+  queryPrepared,
 } from '@trackops/core';
 import { createOutbox, type InboxMessage, type Outbox } from '@trackops/outbox';
 import { z } from 'zod';
@@ -53,6 +54,14 @@ export interface CommandHandler {
  * returned reply is checked against the command's reply schema. Throw {@link CommandRejected}
  * to refuse the command (its writes roll back, the saga gets a failure reply and compensates);
  * any other error is a fault, retried and then dead-lettered.
+ *
+ * @example
+ * ```ts
+ * handle(ReserveInventory, async ({ orderId, items }, { tx }) => {
+ *   if (!(await reserve(tx, orderId, items))) throw new CommandRejected('insufficient stock');
+ *   return { reservationId: `r-${orderId}` }; // checked against the reply schema
+ * });
+ * ```
  */
 export function handle<C extends CommandDefinition>(
   command: C,
@@ -187,7 +196,8 @@ export class SagaParticipant {
     address: SagaAddress,
   ): Promise<{ claimed: boolean; otherPhaseRan: boolean }> {
     const other = address.phase === 'action' ? 'compensation' : 'action';
-    const { rows } = await tx.query<{ claimed: boolean; other_phase_ran: boolean }>(
+    const { rows } = await queryPrepared<{ claimed: boolean; other_phase_ran: boolean }>(
+      tx,
       `with claimed as (
          insert into ${this.names.inboxQualified} (consumer, message_id) values ($1, $2)
          on conflict do nothing returning 1

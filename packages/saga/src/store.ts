@@ -1,4 +1,4 @@
-import type { Queryable } from '@trackops/core';
+import { queryPrepared, type Queryable } from '@trackops/core';
 import { SagaError } from './errors.js';
 import type { SagaState, SagaStatus, StepLogEntry, StepPhase } from './machine.js';
 import type { SagaTableNames } from './tables.js';
@@ -47,7 +47,8 @@ export async function insertInstance(
   instance: { id: string; sagaType: string; correlationId: string | null; state: SagaState },
 ): Promise<InstanceRow> {
   const { state } = instance;
-  const { rows } = await tx.query<Record<string, unknown>>(
+  const { rows } = await queryPrepared<Record<string, unknown>>(
+    tx,
     `insert into ${names.instances} (id, saga_type, status, step, phase, attempt, data, correlation_id)
      values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${instanceColumns}`,
     [
@@ -70,7 +71,8 @@ export async function lockInstance(
   names: SagaTableNames,
   id: string,
 ): Promise<InstanceRow | undefined> {
-  const { rows } = await tx.query<Record<string, unknown>>(
+  const { rows } = await queryPrepared<Record<string, unknown>>(
+    tx,
     `select ${instanceColumns} from ${names.instances} where id = $1 for update`,
     [id],
   );
@@ -87,7 +89,8 @@ export async function claimDue(
   now: number,
   limit: number,
 ): Promise<InstanceRow[]> {
-  const { rows } = await tx.query<Record<string, unknown>>(
+  const { rows } = await queryPrepared<Record<string, unknown>>(
+    tx,
     `select ${instanceColumns} from ${names.instances}
       where deadline_at <= $1 and status in ('RUNNING', 'COMPENSATING')
       order by deadline_at
@@ -117,7 +120,8 @@ export async function saveTransition(
     state.status === 'COMPLETED' || state.status === 'COMPENSATED' || state.status === 'ABORTED';
   // One statement: the step log rows join the updated row, so they are written only when the
   // version check let the update through.
-  const result = await tx.query(
+  const result = await queryPrepared(
+    tx,
     `with updated as (
        update ${names.instances}
           set status = $3, step = $4, phase = $5, attempt = $6, data = $7, error = $8, waiting = $9,

@@ -127,10 +127,12 @@ describe('outboxMetrics (prom-client)', () => {
       error: () => undefined,
     };
     let down = false;
-    const pool: Queryable = {
-      query: (text, values) =>
-        down ? Promise.reject(new Error('connection terminated')) : db.pool.query(text, values),
-    };
+    // Both of Queryable's forms pass through to the real pool until `down`.
+    const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => Promise<unknown>;
+    const pool = {
+      query: (...args: unknown[]) =>
+        down ? Promise.reject(new Error('connection terminated')) : query(...args),
+    } as Queryable;
     await outbox.enqueue(db.pool, events('p-3', 2));
     const metrics = outboxMetrics(newRelay(), { registry, pool, logger });
     unsubscribes.push(() => metrics.unsubscribe());
