@@ -55,7 +55,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/unit/**/*.test.ts', 'packages/*/**/*.test-d.ts'],
+          include: [
+            'packages/*/test/unit/**/*.test.ts',
+            'packages/*/**/*.test-d.ts',
+            // The guides' and READMEs' code blocks, type-checked (docs/test/checkSnippets.ts).
+            'docs/test/**/*.test.ts',
+          ],
           // Type-level tests (`*.test-d.ts`) are checked by `pnpm typecheck`; here they only run.
           typecheck: { enabled: false },
         },
@@ -69,9 +74,25 @@ export default defineConfig({
             'examples/*/test/**/*.test.ts',
             'infra/test/**/*.test.ts',
           ],
-          globalSetup: ['packages/testkit/src/globalSetup.ts'],
+          globalSetup: ['infra/test-support/globalSetup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          pool: 'forks',
+          allowOnly: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The packages as users get them: built, packed, installed with npm outside the
+          // workspace, then imported, type-checked and run against the stack; and the release
+          // flow (`changeset version`) on a copy of the workspace. scripts/test.sh runs it after
+          // the integration project.
+          name: 'packaging',
+          include: ['test/packaging/**/*.test.ts'],
+          globalSetup: ['infra/test-support/globalSetup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 600_000,
           pool: 'forks',
           allowOnly: false,
         },
@@ -84,7 +105,7 @@ export default defineConfig({
           // --no-file-parallelism), so no other test sees the outage.
           name: 'disruptive',
           include: ['packages/*/test/disruptive/**/*.test.ts'],
-          globalSetup: ['packages/testkit/src/globalSetup.ts'],
+          globalSetup: ['infra/test-support/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',

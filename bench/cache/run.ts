@@ -13,7 +13,8 @@
  * Needs the stack running (`npm run stack -- up`); it starts nothing and stops nothing.
  * Results: bench/results/cache-<timestamp>.json plus tables on stdout. See bench/README.md.
  */
-import { check, testKafka, uniqueName } from '@trackops/testkit/helpers';
+import { check } from '@trackops/stack';
+import { testKafka, uniqueName } from '@trackops/testkit/helpers';
 import { Redis } from 'ioredis';
 import { parseBenchArgs, positiveInt, selectedScenarios } from '../lib/args.js';
 import { residentPeak } from '../lib/childProcess.js';

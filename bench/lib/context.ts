@@ -1,7 +1,7 @@
 /** What a benchmark runs against: the stack, one Kafka client and admin, the progress log, and
  * databases of its own. */
+import { check } from '@trackops/stack';
 import {
-  check,
   createTestDatabase,
   testKafka,
   type StackEndpoints,

@@ -9,18 +9,10 @@ import { Postgres } from './postgres.js';
 import { isAlive } from './process.js';
 import { Redis } from './redis.js';
 
-/** Where the stack's servers are, as the tests and the example app read them. */
-export interface StackEndpoints {
-  DATABASE_URL: string;
-  KAFKA_BROKERS: string;
-  REDIS_URL: string;
-  CONNECT_URL: string;
-  /**
-   * How Debezium, running inside Connect, reaches PostgreSQL. Equal to DATABASE_URL on the
-   * native stack; differs when Connect runs in a container (set it yourself then).
-   */
-  CONNECT_DATABASE_URL: string;
-}
+// Where the stack's servers are, as the tests and the example app read them: the test kit's
+// type, so the endpoints the stack returns are the ones the kit hands to test files.
+import type { StackEndpoints } from '@trackops/testkit/helpers';
+export type { StackEndpoints };
 
 /** The four components, in start order (Connect needs Kafka). */
 export function components(): { postgres: Postgres; redis: Redis; kafka: Kafka; connect: Connect } {

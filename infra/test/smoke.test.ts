@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cdcSmoke, kafkaSmoke, redisSmoke, stackEndpoints } from '@trackops/testkit';
+import { stackEndpoints } from '@trackops/testkit';
+import { cdcSmoke, kafkaSmoke, redisSmoke } from '../test-support/index.js';
 
 describe('the stack smoke path', () => {
   it('carries a row inserted in PostgreSQL through a Debezium connector to Kafka, where it decodes', async () => {

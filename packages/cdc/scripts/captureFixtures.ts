@@ -16,8 +16,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { check } from '@trackops/stack';
 import {
-  check,
   createTestDatabase,
   createTopics,
   debeziumTestConfig,

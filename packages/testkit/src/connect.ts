@@ -4,11 +4,16 @@ import { withDatabase } from './database.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * The few Kafka Connect REST calls tests need to register a Debezium connector and remove
- * it again. (`@trackops/cdc` will own the full, typed Connect client.)
+ * The few Kafka Connect REST calls tests need to register a Debezium connector and remove it
+ * again, with waits tuned for tests. (`@trackops/cdc`'s `createConnectClient` is the full, typed
+ * client for applications.)
  */
 
+/** A connector's configuration, as Connect's REST API takes it: every value a string. */
 export type ConnectorConfig = Record<string, string>;
+
+/** The class Connect must list among its plugins for the tests' connectors. */
+export const debeziumPostgresConnectorClass = 'io.debezium.connector.postgresql.PostgresConnector';
 
 interface ConnectorStatus {
   connector: { state: string; trace?: string };
@@ -32,6 +37,12 @@ async function call(
 /**
  * Creates (or reconfigures) a connector and waits until it and all its tasks are RUNNING.
  * A FAILED connector or task rejects at once with the worker's stack trace.
+ *
+ * @param connectUrl - Connect's REST API (`CONNECT_URL`).
+ * @param name - The connector's name; use {@link uniqueName} so parallel test files never share one.
+ * @param config - Its configuration, e.g. from {@link debeziumTestConfig}.
+ * @param timeoutMs - How long to wait for RUNNING.
+ * @defaultValue `timeoutMs`: 60 000
  */
 export async function putConnector(
   connectUrl: string,
@@ -73,7 +84,15 @@ export async function putConnector(
   }
 }
 
-/** Deletes a connector (if present) and waits until Connect no longer lists it. */
+/**
+ * Deletes a connector (if present) and waits until Connect no longer lists it. Delete a test's
+ * connectors before dropping its database: a database with an active slot cannot be dropped.
+ *
+ * @param connectUrl - Connect's REST API (`CONNECT_URL`).
+ * @param name - The connector's name.
+ * @param timeoutMs - How long to wait until it is gone.
+ * @defaultValue `timeoutMs`: 30 000
+ */
 export async function deleteConnector(
   connectUrl: string,
   name: string,
@@ -93,8 +112,9 @@ export async function deleteConnector(
   throw new Error(`connector ${name} still listed ${timeoutMs} ms after DELETE`);
 }
 
+/** Options of {@link debeziumTestConfig}. */
 export interface DebeziumTestConnectorOptions {
-  /** How Connect reaches PostgreSQL (the stack's CONNECT_DATABASE_URL, any database). */
+  /** How Connect reaches PostgreSQL (the stack's `CONNECT_DATABASE_URL`, any database). */
   databaseUrl: string;
   /** The database to capture. */
   database: string;
@@ -107,6 +127,10 @@ export interface DebeziumTestConnectorOptions {
 /**
  * A Debezium PostgreSQL connector configuration for tests: pgoutput, a publication and slot
  * of its own (so parallel test files never share one), and short poll intervals.
+ *
+ * @param options - The database, tables and topic prefix.
+ * @param overrides - Connector properties to add or replace (converters, `snapshot.mode` …).
+ * @returns The configuration for {@link putConnector}.
  */
 export function debeziumTestConfig(
   options: DebeziumTestConnectorOptions,
@@ -128,6 +152,11 @@ export function debeziumTestConfig(
  * Waits until a connector's replication slot exists and is being read. Connect reports a
  * connector RUNNING before its task has created the slot, and with `snapshot.mode=no_data`
  * changes committed before that moment are never streamed.
+ *
+ * @param databaseUrl - The PostgreSQL server, as the tests reach it (`DATABASE_URL`).
+ * @param slotName - The slot; {@link debeziumTestConfig} names it after the topic prefix.
+ * @param timeoutMs - How long to wait.
+ * @defaultValue `timeoutMs`: 60 000
  */
 export async function waitForSlot(
   databaseUrl: string,

@@ -1,17 +1,18 @@
 /**
- * The integration stack on Testcontainers (`TRACKOPS_STACK=testcontainers`), for machines that
- * have a Docker engine: PostgreSQL, Redis, a single-node KRaft Kafka and Kafka Connect with
- * Debezium, each in a container of its own on one Docker network created for the run.
+ * The stack on Testcontainers, for machines that have a Docker engine: PostgreSQL, Redis, a
+ * single-node KRaft Kafka and Kafka Connect with Debezium, each in a container of its own on one
+ * Docker network created for the run.
  *
- * Only the global setup imports this file, and only in that mode, so machines without Docker
- * never load `testcontainers`. The containers live as long as the run: {@link startContainers}
- * returns a `stop()` that the global setup calls at the end (and Testcontainers' reaper removes
- * them should the run die first).
+ * Only `startContainers()` (startContainers.ts) imports this file, dynamically, so machines
+ * without Docker (or without `testcontainers` installed) never load `testcontainers`. The
+ * containers live until `stop()` (and Testcontainers' reaper removes them should the process
+ * die first).
+ *
+ * @internal
  */
 import { randomBytes } from 'node:crypto';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { RedisContainer } from '@testcontainers/redis';
-import { heaps, postgresConnectorClass, type StackEndpoints } from '@trackops/stack';
 import {
   BoundPorts,
   GenericContainer,
@@ -22,54 +23,10 @@ import {
   type StartedNetwork,
   type StartedTestContainer,
 } from 'testcontainers';
-
-/** The stack started by {@link startContainers}. */
-export interface StartedContainers {
-  /** Where the servers are, as the tests read them (see `stackEndpoints()`). */
-  readonly endpoints: StackEndpoints;
-  /**
-   * Stops Connect, Kafka, Redis and PostgreSQL, in that order (the reverse of their start),
-   * then removes the network. Every container is stopped even if one fails to; the error then
-   * names each that failed. Calling it again does nothing.
-   */
-  stop(): Promise<void>;
-}
-
-/** The container images, each replaceable through an environment variable. */
-export interface ContainerImages {
-  /** `TRACKOPS_POSTGRES_IMAGE`, default `postgres:15`. */
-  postgres: string;
-  /** `TRACKOPS_REDIS_IMAGE`, default `redis:7`. */
-  redis: string;
-  /** `TRACKOPS_KAFKA_IMAGE`, default `apache/kafka:3.9.1` (the official image, KRaft). */
-  kafka: string;
-  /**
-   * `TRACKOPS_CONNECT_IMAGE`, default `debezium/connect:3.2.7.Final` (Kafka Connect with the
-   * Debezium connectors in its plugin path).
-   *
-   * Debezium 3.x images are published on Red Hat's Quay registry, not on the default registry
-   * that a short name like this resolves to, so pulling the default may fail: set
-   * `TRACKOPS_CONNECT_IMAGE` to the image's fully qualified name on Quay
-   * (`<quay host>/debezium/connect:3.2.7.Final`).
-   */
-  connect: string;
-}
-
-/**
- * The images this run uses: the `TRACKOPS_*_IMAGE` environment variables where set, else the
- * defaults, which match the versions of the native stack (infra/stack/config.ts). Defaults are
- * short names, resolved by the Docker engine against its configured registry.
- */
-export function containerImages(env: NodeJS.ProcessEnv = process.env): ContainerImages {
-  return {
-    postgres: env['TRACKOPS_POSTGRES_IMAGE'] || 'postgres:15',
-    redis: env['TRACKOPS_REDIS_IMAGE'] || 'redis:7',
-    kafka: env['TRACKOPS_KAFKA_IMAGE'] || 'apache/kafka:3.9.1',
-    // Debezium 3.x images are published on Red Hat's Quay registry: where this short name does
-    // not resolve, set TRACKOPS_CONNECT_IMAGE to the fully qualified name there.
-    connect: env['TRACKOPS_CONNECT_IMAGE'] || 'debezium/connect:3.2.7.Final',
-  };
-}
+import type { ContainerHeaps, ContainerImages, StartedContainers } from './containerOptions.js';
+import { debeziumPostgresConnectorClass } from './connect.js';
+import type { StackEndpoints } from './endpoints.js';
+import { TestkitError } from './errors.js';
 
 /** Network aliases: how the containers reach each other on the run's network. */
 const alias = { postgres: 'postgres', redis: 'redis', kafka: 'kafka', connect: 'connect' } as const;
@@ -142,7 +99,11 @@ const KAFKA_LISTENERS_FILE = '/tmp/trackops-advertised-listeners';
  * own start script (`/etc/kafka/docker/run`) run, configuring the broker from the `KAFKA_*`
  * variables. Ready when the broker logs that it started.
  */
-async function startKafka(network: StartedNetwork, image: string): Promise<StartedTestContainer> {
+async function startKafka(
+  network: StartedNetwork,
+  image: string,
+  heaps: ContainerHeaps,
+): Promise<StartedTestContainer> {
   const container = await new GenericContainer(image)
     .withNetwork(network)
     .withNetworkAliases(alias.kafka)
@@ -215,7 +176,11 @@ async function startKafka(network: StartedNetwork, image: string): Promise<Start
  * variables like the native worker (infra/stack/connect.ts). Ready when its REST API lists the
  * Debezium PostgreSQL connector among its plugins.
  */
-async function startConnect(network: StartedNetwork, image: string): Promise<StartedTestContainer> {
+async function startConnect(
+  network: StartedNetwork,
+  image: string,
+  heaps: ContainerHeaps,
+): Promise<StartedTestContainer> {
   return new GenericContainer(image)
     .withNetwork(network)
     .withNetworkAliases(alias.connect)
@@ -242,7 +207,7 @@ async function startConnect(network: StartedNetwork, image: string): Promise<Sta
     .withWaitStrategy(
       Wait.forHttp('/connector-plugins', CONNECT_PORT, { abortOnContainerExit: true })
         .forStatusCode(200)
-        .forResponsePredicate((body) => body.includes(postgresConnectorClass)),
+        .forResponsePredicate((body) => body.includes(debeziumPostgresConnectorClass)),
     )
     .withStartupTimeout(STARTUP_TIMEOUT_MS)
     .start();
@@ -296,41 +261,39 @@ function startFailure(failures: readonly unknown[]): unknown {
 }
 
 /**
- * Starts the stack in containers on a new Docker network and returns its endpoints.
- *
- * PostgreSQL, Redis and Kafka start side by side; Connect starts once Kafka is ready. The
- * endpoints point at the ports Docker published on the Docker host, except
- * `CONNECT_DATABASE_URL`, which is how Debezium, inside the Connect container, reaches
- * PostgreSQL: by its network alias, `postgres:5432`. Images come from
- * {@link containerImages}. The `DATABASE_URL`, `KAFKA_BROKERS`, … environment overrides of the
- * native stack play no part here: every server is a container of this run.
- *
- * If any container fails to start, those already started are stopped and the error names the
- * component and its image. Needs a Docker engine (or another runtime Testcontainers supports);
- * without one it rejects at once, saying so.
+ * Starts the containers on a new Docker network and returns their endpoints (see
+ * `startContainers()`, the public entry, for the contract).
  */
-export async function startContainers(): Promise<StartedContainers> {
-  const images = containerImages();
+export async function launchContainers(
+  images: ContainerImages,
+  heaps: ContainerHeaps,
+): Promise<StartedContainers> {
   let network: StartedNetwork;
   try {
     network = await new Network().start();
   } catch (error) {
-    throw new Error(
-      `TRACKOPS_STACK=testcontainers needs a Docker engine (or another container runtime ` +
-        `Testcontainers supports): ${message(error)}. Without one, run the tests on the native ` +
-        `stack (TRACKOPS_STACK=native, the default).`,
-      { cause: error },
-    );
+    throw new TestkitError({
+      code: 'TESTKIT_NO_CONTAINER_RUNTIME',
+      message:
+        `startContainers() needs a Docker engine (or another container runtime Testcontainers ` +
+        `supports) and found none: ${message(error)}. Without one, attach to servers you run: ` +
+        `set DATABASE_URL, KAFKA_BROKERS, REDIS_URL and CONNECT_URL (TRACKOPS_STACK=attach).`,
+      cause: error,
+    });
   }
   const started = new Map<Component, StartedTestContainer>();
 
   const launch = async (
     component: Component,
-    start: (network: StartedNetwork, image: string) => Promise<StartedTestContainer>,
+    start: (
+      network: StartedNetwork,
+      image: string,
+      heaps: ContainerHeaps,
+    ) => Promise<StartedTestContainer>,
   ): Promise<StartedTestContainer> => {
     const image = images[component];
     try {
-      const container = await start(network, image);
+      const container = await start(network, image, heaps);
       started.set(component, container);
       return container;
     } catch (error) {

@@ -13,7 +13,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** `url` with its database name replaced. */
+/**
+ * `url` with its database name replaced.
+ *
+ * @param url - A `postgres://` URL.
+ * @param database - The database name to put in it.
+ */
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
@@ -35,8 +40,22 @@ async function adminQuery(
 }
 
 /**
- * Creates a fresh database on the stack's server, so test files never share tables and
- * can run in parallel.
+ * Creates a fresh database on the server, so test files never share tables and can run in
+ * parallel. Call `drop()` in `afterAll`.
+ *
+ * @param serverUrl - The server (`DATABASE_URL`); the role needs `CREATEDB`.
+ * @param prefix - The start of the database name (see {@link uniqueName}).
+ * @defaultValue `prefix`: `'test'`
+ *
+ * @example
+ * ```ts
+ * let db: TestDatabase;
+ * beforeAll(async () => {
+ *   db = await createTestDatabase(stackEndpoints().DATABASE_URL, 'orders');
+ *   await migrate(db.pool); // @trackops/outbox's table, say
+ * });
+ * afterAll(() => db.drop());
+ * ```
  */
 export async function createTestDatabase(
   serverUrl: string,

@@ -1,11 +1,27 @@
 /**
- * The test kit's helpers for code that runs outside vitest (scripts such as the Debezium
- * fixture capture in packages/cdc): everything of `./index.ts` except what reads the vitest
- * global setup's context (`stackEndpoints`), since importing vitest outside a test run fails.
+ * The test kit without vitest: everything of `@trackops/testkit` except what reads the vitest run
+ * (`stackEndpoints`), for scripts, benchmarks and other test runners.
  *
- * The stack's own `check`/`up`/`endpoints` are re-exported too, because a package that uses
- * the kit (and not `@trackops/stack` directly) cannot resolve `@trackops/stack` itself.
+ * @packageDocumentation
  */
+export { VERSION } from './version.js';
+export { TestkitError, type TestkitErrorCode } from './errors.js';
+export {
+  attachStack,
+  attachStackFromEnv,
+  stackEndpointsSchema,
+  type StackEndpoints,
+  type StackEndpointsInput,
+} from './endpoints.js';
+export { verifyStack, verifyStackOptionsSchema, type VerifyStackOptions } from './verify.js';
+export { startContainers } from './startContainers.js';
+export {
+  startContainersOptionsSchema,
+  type StartContainersOptions,
+  type StartedContainers,
+  type ContainerImages,
+  type ContainerHeaps,
+} from './containerOptions.js';
 export { uniqueName } from './ids.js';
 export { createTestDatabase, withDatabase, type TestDatabase } from './database.js';
 export {
@@ -16,7 +32,7 @@ export {
   type CollectOptions,
   type ReceivedRecord,
 } from './kafka.js';
-export { testRedis } from './redis.js';
+export { testRedis, type TestRedis } from './redis.js';
 export {
   putConnector,
   waitForSlot,
@@ -25,4 +41,22 @@ export {
   type ConnectorConfig,
   type DebeziumTestConnectorOptions,
 } from './connect.js';
-export { check, up, endpoints, type StackEndpoints } from '@trackops/stack';
+export {
+  expectRecord,
+  type ExpectRecordOptions,
+  type ExpectedRecord,
+} from './assertions/expectRecord.js';
+export {
+  expectChangeEvent,
+  type ExpectChangeEventOptions,
+  type ChangeOp,
+} from './assertions/expectChangeEvent.js';
+export {
+  expectOutboxContains,
+  type ExpectOutboxContainsOptions,
+  type OutboxMatch,
+  type OutboxRow,
+  type OutboxPayload,
+} from './assertions/expectOutboxContains.js';
+export type { AnySchema, SchemaOutput, SchemaResult, SchemaIssue } from './assertions/schema.js';
+export type { Where, DeepPartial } from './assertions/match.js';

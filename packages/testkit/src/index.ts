@@ -1,20 +1,21 @@
 /**
- * @trackops/testkit — the harness of TrackOps' own integration tests: the stack's endpoints
- * (brought up by the global setup), isolation per test file (a database, topic, group and
- * key prefix of its own), helpers to wait for Kafka records with a deadline, and outages of
- * the stack's servers for the disruptive tests.
+ * Contract tests for services built on TrackOps, against real servers.
  *
- * Everything that works outside vitest lives in `./helpers.ts` (importable by scripts as
- * `@trackops/testkit/helpers`); this entry adds what needs the vitest run.
+ * - Servers: {@link attachStack} / {@link attachStackFromEnv} to attach to servers you run,
+ *   {@link startContainers} to start them with Testcontainers, {@link verifyStack} to check them;
+ *   the vitest global setup `@trackops/testkit/globalSetup` does one or the other per run, and
+ *   {@link stackEndpoints} reads the result in a test file.
+ * - Isolation: {@link createTestDatabase} (a database per test file), {@link uniqueName} (topics,
+ *   groups, connectors, key prefixes), {@link testRedis}.
+ * - Kafka and Connect: {@link testKafka}, {@link createTopics}, {@link collectRecords},
+ *   {@link debeziumTestConfig}, {@link putConnector}, {@link waitForSlot},
+ *   {@link deleteConnector}.
+ * - Assertions: {@link expectRecord}, {@link expectChangeEvent}, {@link expectOutboxContains}.
+ *
+ * Everything but {@link stackEndpoints} is also in `@trackops/testkit/helpers`, which does not
+ * import vitest.
+ *
+ * @packageDocumentation
  */
 export * from './helpers.js';
-export { stackEndpoints } from './endpoints.js';
-export { outage, type StoppableServer } from './outage.js';
-export {
-  cdcSmoke,
-  kafkaSmoke,
-  redisSmoke,
-  type CdcSmokeResult,
-  type KafkaSmokeResult,
-  type RedisSmokeResult,
-} from './smoke.js';
+export { stackEndpoints } from './stackEndpoints.js';

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { outage, stackEndpoints, uniqueName } from '@trackops/testkit';
+import { outage } from '@trackops/stack/test-support';
+import { stackEndpoints, uniqueName } from '@trackops/testkit';
 import {
   bindTable,
   checkConsistency,

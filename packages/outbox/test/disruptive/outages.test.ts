@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectRecords,
   createTestDatabase,
-  outage,
   stackEndpoints,
   testKafka,
   uniqueName,
-  type StoppableServer,
   type TestDatabase,
 } from '@trackops/testkit';
+import { outage, type StoppableServer } from '@trackops/stack/test-support';
 import { createOutbox, createRelay, migrate, outboxStatus } from '@trackops/outbox';
 import { allArrived, judgeDelivery, type DeliveryReport } from '../integration/support/delivery.js';
 

@@ -2,12 +2,20 @@
  * The stack's smoke path: one trip through each real component. The smoke tests assert on
  * what these return and `npm run demo` prints it, so both prove the same thing.
  */
-import type { StackEndpoints } from '@trackops/stack';
-import { deleteConnector, debeziumTestConfig, putConnector, waitForSlot } from './connect.js';
-import { createTestDatabase } from './database.js';
-import { uniqueName } from './ids.js';
-import { collectRecords, createTopics, testKafka, type ReceivedRecord } from './kafka.js';
-import { testRedis } from './redis.js';
+import {
+  collectRecords,
+  createTestDatabase,
+  createTopics,
+  debeziumTestConfig,
+  deleteConnector,
+  putConnector,
+  testKafka,
+  testRedis,
+  uniqueName,
+  waitForSlot,
+  type ReceivedRecord,
+  type StackEndpoints,
+} from '@trackops/testkit/helpers';
 
 /** What one row's trip from PostgreSQL through Debezium to Kafka looked like. */
 export interface CdcSmokeResult {

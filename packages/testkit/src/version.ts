@@ -1,0 +1,4 @@
+/**
+ * The version of this package, equal to the `version` in its package.json.
+ */
+export const VERSION = '0.0.0';
