@@ -1,4 +1,4 @@
-/** Exponential backoff with full jitter. */
+/** Exponential backoff, optionally with equal jitter (each delay within its upper half). */
 export interface BackoffPolicy {
   /** Delay before the first retry, in ms. */
   readonly initialMs: number;

@@ -22,7 +22,15 @@ export interface OutboxTableSelection {
   table?: OutboxTableOptions;
 }
 
-/** Counts the outbox's rows by state. */
+/**
+ * Counts the outbox's rows by state.
+ *
+ * @example
+ * ```ts
+ * const { backlog, oldestUnpublishedAgeMs, dead } = await outboxStatus(pool);
+ * if (dead > 0) logger.warn({ dead }, 'dead outbox rows: see `trackops-outbox dead list`');
+ * ```
+ */
 export async function outboxStatus(
   db: Queryable,
   options: OutboxTableSelection = {},
@@ -87,6 +95,12 @@ export async function listDead(
  *
  * @param options - The table, and `ids`: the rows to replay (all dead rows when omitted).
  * @returns how many rows were replayed.
+ *
+ * @example
+ * ```ts
+ * const dead = await listDead(pool, { limit: 50 }); // inspect `lastError` first
+ * await replayDead(pool, { ids: dead.map((row) => row.id) }); // once the cause is fixed
+ * ```
  */
 export async function replayDead(
   db: Queryable,
