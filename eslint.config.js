@@ -48,4 +48,11 @@ export default tseslint.config(
       globals: globals.node,
     },
   },
+  {
+    // The example's console page: native ES modules that run in the browser, not on Node.
+    files: ['examples/*/src/console/public/**/*.js'],
+    languageOptions: {
+      globals: globals.browser,
+    },
+  },
 );

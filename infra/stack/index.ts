@@ -15,3 +15,4 @@ export {
 export { StackComponentError, type ComponentStatus } from './component.js';
 export { postgresConnectorClass } from './connect.js';
 export { heaps } from './config.js';
+export { ensureChromium } from './browser.js';

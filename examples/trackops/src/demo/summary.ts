@@ -71,13 +71,13 @@ export async function printSummary(
     ['order-service', system.order],
     ['inventory-service', system.inventory],
   ] as const) {
-    const cache = (
-      await client.call<Record<string, { hits: number; misses: number; hitRatio?: number }>>(
+    const { caches } = (
+      await client.call<{ caches: Record<string, { hits: number; misses: number }> }>(
         'GET',
         '/actuator/cache',
       )
     ).body;
-    for (const [name, stats] of Object.entries(cache)) {
+    for (const [name, stats] of Object.entries(caches)) {
       const total = stats.hits + stats.misses;
       print(
         `   ${service} ${name}: ${stats.hits} hits, ${stats.misses} misses, hit ratio ${total === 0 ? '-' : (stats.hits / total).toFixed(2)}`,
@@ -87,6 +87,10 @@ export async function printSummary(
 
   print('');
   print('== Try next');
+  print(
+    `   ${system.relay.url}console/           the TrackOps console (orders, sagas, outbox, CDC, cache)`,
+  );
+  print(`      admin token for its replay buttons: ${system.adminToken}`);
   print(`   ${system.order.url}docs               order-service API (OpenAPI: /openapi.json)`);
   print(`   ${system.inventory.url}docs               inventory-service API`);
   print(`   ${system.relay.url}docs               event-relay-service API`);

@@ -19,11 +19,14 @@ export interface RunningSystem extends System {
   stop(): Promise<void>;
 }
 
-const ports: Record<ServiceName, string> = {
-  'order-service': process.env['ORDER_SERVICE_PORT'] ?? '8081',
-  'inventory-service': process.env['INVENTORY_SERVICE_PORT'] ?? '8082',
-  'event-relay-service': process.env['EVENT_RELAY_SERVICE_PORT'] ?? '8084',
-};
+/** The services' ports: the original system's, unless `<SERVICE>_PORT` says otherwise. */
+function portsFromEnv(): Record<ServiceName, string> {
+  return {
+    'order-service': process.env['ORDER_SERVICE_PORT'] ?? '8081',
+    'inventory-service': process.env['INVENTORY_SERVICE_PORT'] ?? '8082',
+    'event-relay-service': process.env['EVENT_RELAY_SERVICE_PORT'] ?? '8084',
+  };
+}
 
 /**
  * Brings the stack up and starts the services. `env` is added to every service's
@@ -35,6 +38,8 @@ export async function startSystem(
 ): Promise<RunningSystem> {
   log('bringing the stack up (PostgreSQL, Redis, Kafka, Kafka Connect with Debezium)');
   const stack = await up();
+  // Read when the system starts, not when this module loads: a test sets them in its setup.
+  const ports = portsFromEnv();
   const secret = process.env['JWT_SECRET'] ?? developmentJwtSecret;
   const common = {
     DATABASE_URL: stack.DATABASE_URL,
@@ -58,7 +63,13 @@ export async function startSystem(
   };
   const start = async (service: ServiceName): Promise<ServiceProcess> => {
     log(`starting ${service}`);
-    const started = await startService(service, { ...common, PORT: ports[service] });
+    const started = await startService(service, {
+      ...common,
+      PORT: ports[service],
+      // The console (served by the event-relay-service) reaches the other two through it.
+      ORDER_SERVICE_URL: `http://127.0.0.1:${ports['order-service']}/`,
+      INVENTORY_SERVICE_URL: `http://127.0.0.1:${ports['inventory-service']}/`,
+    });
     processes[service] = started;
     return started;
   };

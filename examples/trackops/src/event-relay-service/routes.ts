@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { connectorState } from '../shared/checks.js';
 import type { ServiceConfig } from '../shared/config.js';
 import { errorBody, writeRoute, type HttpApp } from '../shared/http.js';
+import type { DeadLetterWatch } from './deadLetters.js';
 import {
   deadEvents,
+  eventsOf,
   publishNow,
   replayDeadEvents,
   rowState,
@@ -38,12 +40,65 @@ const outboxRow = z.object({
   lastError: z.string().nullable(),
 });
 
+/** `?aggregateId` and/or `?correlationId` (one is required), `?limit` rows. */
+const journeyQuery = z
+  .object({
+    aggregateId: z.string().min(1).max(200).optional(),
+    correlationId: z.string().min(1).max(128).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .refine((query) => query.aggregateId !== undefined || query.correlationId !== undefined, {
+    message: 'aggregateId or correlationId is required',
+    path: ['aggregateId'],
+  });
+
+/** An outbox row of a journey: where it stands on its way to Kafka. */
+const journeyEvent = z.object({
+  source,
+  id: z.string(),
+  type: z.string(),
+  aggregateType: z.string(),
+  aggregateId: z.string(),
+  correlationId: z.string().nullable(),
+  state: z.enum(['published', 'pending', 'dead']),
+  createdAt: z.string(),
+  publishedAt: z.string().nullable(),
+  attempts: z.int(),
+  lastError: z.string().nullable(),
+});
+
 const outboxStatus = z.object({
   backlog: z.int(),
   oldestUnpublishedAgeMs: z.number(),
   retrying: z.int(),
   dead: z.int(),
   published: z.int(),
+});
+
+const nullableText = z.string().nullable();
+
+/** A dead-letter topic as `GET /api/events/dlq` shows it. */
+const deadLetterTopic = z.object({
+  topic: z.string(),
+  total: z.int(),
+  pending: z.int(),
+  records: z.array(
+    z.object({
+      topic: z.string(),
+      partition: z.int(),
+      offset: z.string(),
+      key: nullableText,
+      originalTopic: nullableText,
+      originalPartition: nullableText,
+      originalOffset: nullableText,
+      consumerGroup: nullableText,
+      errorClass: nullableText,
+      errorMessage: nullableText,
+      attempts: nullableText,
+      failedAt: nullableText,
+      replayedFrom: nullableText,
+    }),
+  ),
 });
 
 const relayError = (code: 'EVENT_NOT_FOUND' | 'EVENT_INVALID_STATE', message: string) =>
@@ -57,6 +112,7 @@ export function eventRoutes(
     connect: ConnectClient;
     connectorNames: readonly string[];
     sources: ReadonlyMap<SourceName, OutboxSource>;
+    deadLetters: DeadLetterWatch;
   },
 ): void {
   const { config, kafka, connect, sources } = context;
@@ -93,6 +149,30 @@ export function eventRoutes(
       const { source: name, limit } = request.query;
       const lists = await Promise.all(selected(name).map((entry) => unprocessed(entry, limit)));
       return { items: lists.flat().slice(0, limit) };
+    },
+  );
+
+  app.get(
+    '/api/events',
+    {
+      schema: {
+        tags,
+        summary:
+          'The outbox rows of one aggregate (an order id) or correlation id, from every source, oldest first: what its journey put on Kafka',
+        querystring: journeyQuery,
+        response: {
+          200: z.object({ items: z.array(journeyEvent) }),
+          400: errorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, ...filter } = request.query;
+      const lists = await Promise.all(
+        [...sources.values()].map((entry) => eventsOf(entry, filter, limit)),
+      );
+      const items = lists.flat().sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      return { items: items.slice(0, limit) };
     },
   );
 
@@ -242,6 +322,19 @@ export function eventRoutes(
     async (request) => ({
       replayed: await replayDeadEvents(one(request.body.source), request.body.ids),
     }),
+  );
+
+  app.get(
+    '/api/events/dlq',
+    {
+      schema: {
+        tags,
+        summary:
+          'The dead-letter topics: size, records not yet replayed and the newest of them with their error context',
+        response: { 200: z.object({ topics: z.array(deadLetterTopic) }) },
+      },
+    },
+    async () => ({ topics: await context.deadLetters.topics() }),
   );
 
   app.post(

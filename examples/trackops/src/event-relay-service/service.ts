@@ -4,6 +4,7 @@
  * order.status.updated; operates all of it over HTTP.
  */
 import { createConnectClient } from '@trackops/cdc';
+import { consoleRoutes, consoleServicesFromEnv, type ConsoleServices } from '../console/server.js';
 import { migrate, migrateInbox } from '@trackops/outbox';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -14,9 +15,14 @@ import { migrateService } from '../shared/database.js';
 import { createHttpApp } from '../shared/http.js';
 import { connectRedis, createReleaseList, listen, watchPool } from '../shared/lifecycle.js';
 import { createKafka, createLogger, openDatabase } from '../shared/runtime.js';
+import { topics } from '../shared/contracts.js';
 import { ensureTopics } from '../shared/topics.js';
 import { defaultConnectors, registerConnector, type ConnectorSpec } from './connectors.js';
 import { createOrderEventsTransformer } from './orderEvents.js';
+import { cdcMetrics } from './cdcMetrics.js';
+import { cdcRoutes } from './cdcRoutes.js';
+import { startDeadLetterWatch } from './deadLetters.js';
+import { startRecentChanges } from './recentChanges.js';
 import { eventRoutes } from './routes.js';
 import { startSource, type OutboxSource, type RelaySettings, type SourceName } from './sources.js';
 import { waitForTables } from './waitFor.js';
@@ -37,6 +43,11 @@ export interface EventRelayServiceOptions {
   cdcGroupId?: string;
   /** How long to wait for the other services' tables at start. @defaultValue 120000 */
   waitForTablesMs?: number;
+  /**
+   * Where the console's pass-through finds the order and inventory services.
+   * @defaultValue their standard ports on loopback
+   */
+  consoleServices?: ConsoleServices;
   logger?: Logger;
 }
 
@@ -146,6 +157,28 @@ export async function startEventRelayService(
     await transformer.start();
     resources.defer(() => transformer.stop());
 
+    // The console's CDC panel: the last changes of every captured table.
+    const changeTopics = [specs.orders, specs.inventory].flatMap((spec) =>
+      spec.tables.map((table) => `${spec.topicPrefix}.${table}`),
+    );
+    await ensureTopics(kafka, changeTopics);
+    const recentChanges = await startRecentChanges({
+      kafka,
+      topics: changeTopics,
+      groupId: `${options.cdcGroupId ?? 'event-relay-service-cdc'}-console`,
+      logger: logger.child({ component: 'recent-changes' }),
+    });
+    resources.defer(() => recentChanges.stop());
+
+    // The system's dead letters: of the saga commands and replies and of the change streams.
+    const deadLetters = await startDeadLetterWatch({
+      kafka,
+      topics: [...Object.values(topics), ...changeTopics].map((topic) => `${topic}.dlq`),
+      groupId: `${options.cdcGroupId ?? 'event-relay-service-cdc'}-dlq-watch`,
+      logger: logger.child({ component: 'dead-letters' }),
+    });
+    resources.defer(() => deadLetters.stop());
+
     const redis = connectRedis(config, logger);
     resources.defer(() => Promise.resolve(redis.disconnect()));
     const kafkaHealth = kafkaCheck(kafka);
@@ -165,7 +198,11 @@ export async function startEventRelayService(
         connectorsCheck(connect, connectorNames, { whenMissing: 'down' }),
       ],
     });
-    eventRoutes(http, { config, kafka, connect, connectorNames, sources });
+    eventRoutes(http, { config, kafka, connect, connectorNames, sources, deadLetters });
+    const connectorSpecs = [specs.orders, specs.inventory];
+    cdcRoutes(http, { connect, db: own, connectors: connectorSpecs, recentChanges });
+    cdcMetrics({ registry, connect, db: own, connectors: connectorSpecs, logger });
+    consoleRoutes(http, options.consoleServices ?? consoleServicesFromEnv({}));
     resources.defer(() => http.close());
     return { url: await listen(http, config), stop };
   } catch (error) {

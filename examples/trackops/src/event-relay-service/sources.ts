@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 
 export const sourceNames = ['orders', 'inventory', 'event_relay'] as const;
 export type SourceName = (typeof sourceNames)[number];
@@ -29,6 +30,24 @@ export type RelaySettings = Pick<
   RelayOptions,
   'pollIntervalMs' | 'listen' | 'maxAttempts' | 'backoff' | 'batchSize' | 'onDeadEvent'
 >;
+
+/**
+ * The relay settings a deployment sets in its environment: `RELAY_MAX_ATTEMPTS` (attempts
+ * before a row that cannot be published is dead; the relay's default when unset).
+ *
+ * @throws Error naming the variable when it is not a positive integer.
+ */
+export function relaySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  relay?: RelaySettings;
+} {
+  const given = env['RELAY_MAX_ATTEMPTS'];
+  if (given === undefined) return {};
+  const parsed = z.coerce.number().int().min(1).safeParse(given);
+  if (!parsed.success) {
+    throw new Error(`event-relay-service: invalid configuration: RELAY_MAX_ATTEMPTS: ${given}`);
+  }
+  return { relay: { maxAttempts: parsed.data } };
+}
 
 /** One relayed outbox. */
 export interface OutboxSource {
@@ -88,34 +107,42 @@ export async function startSource(options: {
   };
 }
 
+/** The columns of an outbox row that the lists show. */
+interface ListedColumns extends Record<string, unknown> {
+  id: string;
+  type: string;
+  aggregatetype: string;
+  aggregateid: string;
+  created_at: Date;
+  attempts: number;
+  last_error: string | null;
+}
+
+const listedColumns =
+  'id::text, type, aggregatetype, aggregateid, created_at, attempts, last_error';
+
+const listed = (source: OutboxSource, row: ListedColumns): UnprocessedEvent => ({
+  source: source.name,
+  id: row.id,
+  type: row.type,
+  aggregateType: row.aggregatetype,
+  aggregateId: row.aggregateid,
+  createdAt: row.created_at.toISOString(),
+  attempts: row.attempts,
+  lastError: row.last_error,
+});
+
 /** Unpublished, live rows (dead rows are listed by {@link deadEvents}), oldest first. */
 export async function unprocessed(
   source: OutboxSource,
   limit: number,
 ): Promise<UnprocessedEvent[]> {
-  const { rows } = await source.pool.query<{
-    id: string;
-    type: string;
-    aggregatetype: string;
-    aggregateid: string;
-    created_at: Date;
-    attempts: number;
-    last_error: string | null;
-  }>(
-    `select id::text, type, aggregatetype, aggregateid, created_at, attempts, last_error
+  const { rows } = await source.pool.query<ListedColumns>(
+    `select ${listedColumns}
        from outbox where published_at is null and dead_at is null order by seq limit $1`,
     [limit],
   );
-  return rows.map((row) => ({
-    source: source.name,
-    id: row.id,
-    type: row.type,
-    aggregateType: row.aggregatetype,
-    aggregateId: row.aggregateid,
-    createdAt: row.created_at.toISOString(),
-    attempts: row.attempts,
-    lastError: row.last_error,
-  }));
+  return rows.map((row) => listed(source, row));
 }
 
 /** Where a row stands. */
@@ -173,6 +200,43 @@ export async function publishNow(
     }
     if ((await options.until?.()) === true || Date.now() > deadline) return published;
   }
+}
+
+/** An outbox row of one aggregate or correlation, as `GET /api/events` lists it. */
+export interface JourneyEvent extends UnprocessedEvent {
+  correlationId: string | null;
+  state: 'published' | 'pending' | 'dead';
+  publishedAt: string | null;
+}
+
+/**
+ * The rows of `aggregateId`, or carrying `correlationId`, published or not, in commit order:
+ * what an order's journey put on Kafka from this outbox (the event type is the topic). The
+ * outbox has no index on these columns (the relay never needs one); retention
+ * (`purgePublished`) keeps the scan small.
+ */
+export async function eventsOf(
+  source: OutboxSource,
+  filter: { aggregateId?: string | undefined; correlationId?: string | undefined },
+  limit: number,
+): Promise<JourneyEvent[]> {
+  const { rows } = await source.pool.query<
+    ListedColumns & {
+      correlation_id: string | null;
+      published_at: Date | null;
+      dead_at: Date | null;
+    }
+  >(
+    `select ${listedColumns}, correlation_id, published_at, dead_at
+       from outbox where aggregateid = $1 or correlation_id = $2 order by seq limit $3`,
+    [filter.aggregateId ?? null, filter.correlationId ?? null, limit],
+  );
+  return rows.map((row) => ({
+    ...listed(source, row),
+    correlationId: row.correlation_id,
+    state: row.published_at !== null ? 'published' : row.dead_at !== null ? 'dead' : 'pending',
+    publishedAt: row.published_at?.toISOString() ?? null,
+  }));
 }
 
 export const sourceStatus = (source: OutboxSource): Promise<OutboxStatus> =>

@@ -2,11 +2,12 @@
  * The order-service's routes (API.md, "order-service"). Handlers validate with the zod schemas
  * of `model.ts`, read through the caches and write through `orderWrites.ts`.
  */
-import { getSaga, SagaError } from '@trackops/saga';
+import { getSaga, SagaError, sagaStats, sagaStatuses } from '@trackops/saga';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Role } from '../shared/auth.js';
+import type { CacheWatch } from './cacheWatch.js';
 import type { ServiceConfig } from '../shared/config.js';
 import { errorBody, writeRoute, type HttpApp } from '../shared/http.js';
 import {
@@ -57,7 +58,7 @@ async function readOrder(caches: OrderCaches, pool: pg.Pool, id: string): Promis
 
 export function registerOrderRoutes(
   app: HttpApp,
-  deps: OrderWriteDeps & { config: ServiceConfig },
+  deps: OrderWriteDeps & { config: ServiceConfig; cacheWatch: CacheWatch },
 ): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const { caches, pool, config } = deps;
@@ -172,6 +173,24 @@ export function registerOrderRoutes(
   );
 
   typed.get(
+    '/api/sagas/stats',
+    {
+      schema: {
+        tags: ['sagas'],
+        summary: 'Sagas per status, the stuck ones and the age of the oldest active one',
+        response: {
+          200: z.object({
+            byStatus: z.record(z.enum(sagaStatuses), z.int()),
+            stuck: z.int(),
+            oldestActiveMs: z.number(),
+          }),
+        },
+      },
+    },
+    () => sagaStats(pool),
+  );
+
+  typed.get(
     '/api/sagas/:id',
     {
       schema: {
@@ -204,8 +223,19 @@ export function registerOrderRoutes(
 
   typed.get(
     '/actuator/cache',
-    { schema: { tags: ['actuator'], summary: 'Order cache statistics, per cache' } },
-    () => Promise.resolve({ caches: caches.stats() }),
+    {
+      schema: {
+        tags: ['actuator'],
+        summary:
+          'Order cache statistics per cache, the CDC invalidation lag and the stale-entry checker’s last result',
+      },
+    },
+    () =>
+      Promise.resolve({
+        caches: caches.stats(),
+        invalidation: deps.cacheWatch.invalidation(),
+        consistency: deps.cacheWatch.consistency(),
+      }),
   );
 
   typed.delete(

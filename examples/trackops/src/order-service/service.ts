@@ -19,6 +19,7 @@ import { createKafka, createLogger, openDatabase } from '../shared/runtime.js';
 import { connectorsCheck, kafkaCheck, postgresCheck, redisCheck } from '../shared/checks.js';
 import { connectRedis, createReleaseList, listen, watchPool } from '../shared/lifecycle.js';
 import { ensureTopics } from '../shared/topics.js';
+import { watchOrderCache } from './cacheWatch.js';
 import { createOrderMetrics } from './metrics.js';
 import { createOrderCacheInvalidator, createOrderCaches } from './orderCaches.js';
 import {
@@ -176,6 +177,14 @@ export async function startOrderService(
 
     const metrics = createOrderMetrics({ runtime, pool, caches, breaker, logger });
     resources.defer(() => Promise.resolve(metrics.stop()));
+    const cacheWatch = watchOrderCache({
+      invalidator,
+      caches,
+      pool,
+      registry: metrics.registry,
+      logger: logger.child({ component: 'cache-watch' }),
+    });
+    resources.defer(() => Promise.resolve(cacheWatch.stop()));
     const kafkaHealth = kafkaCheck(kafka);
     resources.defer(() => kafkaHealth.close());
     const app = await createHttpApp({
@@ -198,7 +207,7 @@ export async function startOrderService(
       ],
     });
     resources.defer(() => app.close());
-    registerOrderRoutes(app, { config, pool, runtime, sagas, caches, logger });
+    registerOrderRoutes(app, { config, pool, runtime, sagas, caches, cacheWatch, logger });
     const url = await listen(app, config);
 
     let stopping: Promise<void> | undefined;

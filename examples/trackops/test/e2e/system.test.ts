@@ -3,7 +3,7 @@
  * way of running them), the scenario paths, concurrency, a crash, idempotency, bad input, and
  * finally the demo itself with --once.
  */
-import { collectRecords, deleteConnector, testKafka } from '@trackops/testkit';
+import { collectRecords, testKafka } from '@trackops/testkit';
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +16,15 @@ import {
   settledOrder,
   type ScenarioResult,
 } from '../../src/demo/scenario.js';
-import { startSystem, type RunningSystem } from '../../src/demo/system.js';
+import type { RunningSystem } from '../../src/demo/system.js';
+import { startWholeSystem, type WholeSystem } from '../support/wholeSystem.js';
 
 const run = `e2e${Date.now().toString(36)}`;
 
 describe('the TrackOps reference system, end to end', () => {
   let system: RunningSystem;
   let scenario: ScenarioResult;
+  let whole: WholeSystem | undefined;
   const rss: Record<string, Record<string, number>> = {};
 
   beforeAll(async () => {
@@ -30,19 +32,14 @@ describe('the TrackOps reference system, end to end', () => {
     process.env['ORDER_SERVICE_PORT'] ??= '18081';
     process.env['INVENTORY_SERVICE_PORT'] ??= '18082';
     process.env['EVENT_RELAY_SERVICE_PORT'] ??= '18084';
-    system = await startSystem({ LOG_LEVEL: 'info' });
+    // The console test runs the same system on the same databases: one at a time.
+    whole = await startWholeSystem({ LOG_LEVEL: 'info' }, 480_000);
+    system = whole.system;
     rss['idle'] = residentMiB(Object.values(system.processes));
     scenario = await runScenario(system, run);
-  }, 240_000);
+  }, 720_000);
   afterAll(async () => {
-    await system?.stop();
-    // The demo keeps its connectors (it is meant to be looked at); the test leaves the shared
-    // stack as it found it, without walsenders the later tests (a PostgreSQL restart) wait on.
-    if (system) {
-      for (const name of ['trackops-orders', 'trackops-inventory']) {
-        await deleteConnector(system.stack.CONNECT_URL, name);
-      }
-    }
+    await whole?.release();
     console.log(`service RSS (MiB): ${JSON.stringify(rss)}`);
   }, 60_000);
 
