@@ -1,7 +1,7 @@
 /**
  * One service of the saga benchmark in a process of its own (as in production, and so the
  * orchestrator's memory is its own): the orchestrator — which also drives the load — or the
- * participants (inventory and payment), of the library or of the baseline. Driven over stdio
+ * participants (inventory and payment), of the library, the baseline or `bare`. Driven over stdio
  * (see ../lib/childProcess.ts), one JSON object a line:
  *
  *   argv[2]: {@link SagaProcessConfig} as JSON
@@ -29,6 +29,7 @@ import { testKafka } from '@trackops/testkit/helpers';
 import pg from 'pg';
 import { processMemory, sendToParent } from '../lib/childProcess.js';
 import { summarize } from '../lib/stats.js';
+import { BareOrchestrator, BareParticipants } from './bare.js';
 import { BaselineOrchestrator, BaselineParticipants, type OrderInput } from './baseline.js';
 import { benchSaga, sagaTopics, SKUS, sql, type SagaSystem } from './workload.js';
 
@@ -251,15 +252,21 @@ async function main(): Promise<void> {
     kafka,
     prefix: config.prefix,
     partitionsConsumedConcurrently: config.partitions,
+    onError: (error: Error) =>
+      sendToParent({ type: 'error', message: error.stack ?? error.message }),
   };
   const service =
     config.role === 'participants'
       ? config.system === 'library'
         ? libraryParticipants(config, pool)
-        : new BaselineParticipants(common)
+        : config.system === 'baseline'
+          ? new BaselineParticipants(common)
+          : new BareParticipants(common)
       : config.system === 'library'
         ? libraryOrchestrator(config, pool, onCompleted)
-        : new BaselineOrchestrator({ ...common, onCompleted });
+        : config.system === 'baseline'
+          ? new BaselineOrchestrator({ ...common, onCompleted })
+          : new BareOrchestrator({ ...common, onCompleted });
   sendToParent({ type: 'ready', ...processMemory() });
 
   const run = async (): Promise<void> => {

@@ -1,8 +1,9 @@
 /**
- * What both systems of the saga benchmark run: the same three-step order saga — reserve stock
+ * What the systems of the saga benchmark run: the same three-step order saga — reserve stock
  * (inventory service), capture the payment (payment service), confirm the order (local) — on
- * the same tables, over topics of their own. The library declares it with `defineSaga`; the
- * baseline (baseline.ts) hand-writes the same transactions and Kafka round trips.
+ * the same business tables, over topics of their own. The library declares it with
+ * `defineSaga`; the baseline (baseline.ts) hand-writes the same transactions and Kafka round
+ * trips; `bare` (bare.ts) hand-writes them without outbox and step log.
  */
 import { createTopics, type TestDatabase } from '@trackops/testkit/helpers';
 import { defineCommand, defineSaga, migrateParticipant, migrateSagas } from '@trackops/saga';
@@ -10,7 +11,17 @@ import { z } from 'zod';
 import type { Cleanup } from '../lib/cleanup.js';
 import { benchDatabase, type BenchContext } from '../lib/context.js';
 
-export type SagaSystem = 'library' | 'baseline';
+export type SagaSystem = 'library' | 'baseline' | 'bare';
+
+export const sagaSystems: readonly SagaSystem[] = ['library', 'baseline', 'bare'];
+
+/** The schemas of the three services; in the baseline each has its `outbox` and `inbox`. */
+export type ServiceSchema = 'orders' | 'inventory' | 'payment';
+
+/** The baseline's outbox of `schema` and its NOTIFY channel. */
+export function outboxTable(schema: ServiceSchema): { table: string; channel: string } {
+  return { table: `${schema}.outbox`, channel: `${schema}_outbox` };
+}
 
 /** The topics of one system's run. */
 export function sagaTopics(prefix: string) {
@@ -81,7 +92,7 @@ export function benchSaga(prefix: string, timeoutMs: number) {
   return { saga, commands: { reserve, release, pay, refund } };
 }
 
-/** The business statements, shared by both systems so they do the same work. */
+/** The business statements, shared by all systems so they do the same work. */
 export const sql = {
   placeOrder: `insert into orders.orders (id, sku, quantity, amount, status) values ($1, $2, $3, $4, 'PENDING')`,
   confirm: `update orders.orders set status = 'CONFIRMED' where id = $1`,
@@ -122,15 +133,45 @@ export async function sagaDatabase(
   } else {
     await db.pool.query(`
       create table orders.saga_state (id text primary key, order_id text not null, status text not null,
-        step integer not null, data jsonb not null, created_at timestamptz not null default now(),
-        updated_at timestamptz not null default now());
+        step integer not null, data jsonb not null, version integer not null default 0,
+        created_at timestamptz not null default now(), updated_at timestamptz not null default now());
       create table orders.inbox (message_id text primary key);
       create table inventory.inbox (message_id text primary key);
       create table payment.inbox (message_id text primary key);
     `);
+    if (system === 'baseline') await baselineTables(db.pool);
   }
   await sagaTopicsCreated(ctx, cleanup, prefix, partitions);
   return db;
+}
+
+/**
+ * The baseline's step log and, per service, its outbox (relayed by baseline.ts's relay, woken
+ * by a NOTIFY per inserting statement, as the library's outbox does).
+ */
+async function baselineTables(pool: TestDatabase['pool']): Promise<void> {
+  await pool.query(`
+    create table orders.saga_steps (id bigint generated always as identity primary key,
+      saga_id text not null references orders.saga_state (id), step integer not null,
+      event text not null, at timestamptz not null default now());
+    create index saga_steps_saga_idx on orders.saga_steps (saga_id, id);
+  `);
+  for (const schema of ['orders', 'inventory', 'payment'] as const) {
+    const { table, channel } = outboxTable(schema);
+    await pool.query(`
+      create table ${table} (seq bigint generated always as identity primary key,
+        id uuid not null, topic text not null, key text not null, type text not null,
+        payload jsonb not null, headers jsonb not null, published_at timestamptz);
+      create index outbox_unpublished_idx on ${table} (seq) where published_at is null;
+      create function ${schema}.outbox_notify() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('${channel}', '');
+        return null;
+      end $$;
+      create trigger outbox_notify after insert on ${table}
+        for each statement execute function ${schema}.outbox_notify();
+    `);
+  }
 }
 
 async function sagaTopicsCreated(
