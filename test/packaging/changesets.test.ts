@@ -2,7 +2,8 @@
  * The release flow, on a copy of the workspace's manifests (never on the repository itself):
  * `changeset version` bumps the packages a changeset names, patch-bumps the public packages that
  * depend on them, writes their CHANGELOG.md files, consumes the changesets, and leaves the
- * private packages (the example, infra, the benchmarks) unversioned.
+ * private packages (the example, infra, the benchmarks) unversioned; `pnpm run version-packages`
+ * (scripts/version-packages.mjs) does that and sets each exported `VERSION` constant.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import {
 type Bump = 'major' | 'minor' | 'patch';
 
 const CHANGESET = path.join(ROOT, 'node_modules', '.bin', 'changeset');
+const VERSION_PACKAGES = path.join(ROOT, 'scripts', 'version-packages.mjs');
 
 /** `version` bumped as changesets does for a release version (`x.y.z`, no pre-release). */
 function bumped(version: string, bump: Bump): string {
@@ -58,6 +60,19 @@ function dependentsOf(name: string, packages: readonly WorkspacePackage[]): Set<
   return dependents;
 }
 
+const VERSION_DECLARATION = /export const VERSION = '([^']*)';/;
+
+/** The source file of `pkg` that declares its exported `VERSION`, if it has one. */
+async function versionFileOf(pkg: WorkspacePackage): Promise<string | undefined> {
+  const src = path.join(pkg.dir, 'src');
+  if (!(await exists(src))) return undefined;
+  for (const name of await readdir(src)) {
+    const file = path.join(src, name);
+    if (name.endsWith('.ts') && VERSION_DECLARATION.test(await readFile(file, 'utf8'))) return file;
+  }
+  return undefined;
+}
+
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
     () => true,
@@ -89,6 +104,11 @@ describe('changeset version', () => {
       const target = path.join(dir, path.relative(ROOT, pkg.dir));
       await mkdir(target, { recursive: true });
       await cp(path.join(pkg.dir, 'package.json'), path.join(target, 'package.json'));
+      const versionFile = await versionFileOf(pkg);
+      if (versionFile !== undefined) {
+        await mkdir(path.join(target, 'src'), { recursive: true });
+        await cp(versionFile, path.join(target, path.relative(pkg.dir, versionFile)));
+      }
     }
     return dir;
   }
@@ -112,7 +132,7 @@ describe('changeset version', () => {
       `---\n'@trackops/core': minor\n---\n\n${summary}\n`,
     );
 
-    await run(CHANGESET, ['version'], { cwd: dir, timeoutMs: 60_000 });
+    await run('node', [VERSION_PACKAGES, dir], { cwd: dir, timeoutMs: 60_000 });
 
     const core = packages.find((pkg) => pkg.manifest.name === '@trackops/core')!;
     const coreVersion = bumped(core.manifest.version, 'minor');
@@ -142,6 +162,18 @@ describe('changeset version', () => {
     }
     expect(packages.filter((pkg) => pkg.manifest.private === true).length).toBeGreaterThan(0);
     expect(await readdir(path.join(dir, '.changeset'))).not.toContain('release-flow-test.md');
+
+    // scripts/version-packages.mjs also sets each exported VERSION constant to the new version.
+    let constants = 0;
+    for (const pkg of packages) {
+      const versionFile = await versionFileOf(pkg);
+      if (versionFile === undefined || pkg.manifest.private === true) continue;
+      const copied = path.join(dir, path.relative(ROOT, versionFile));
+      const declared = VERSION_DECLARATION.exec(await readFile(copied, 'utf8'))?.[1];
+      expect(declared, pkg.manifest.name).toBe((await manifestIn(dir, pkg)).version);
+      constants++;
+    }
+    expect(constants).toBeGreaterThan(1);
   });
 
   it('applies the pending changesets to public packages only', async () => {
