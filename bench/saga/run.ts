@@ -258,7 +258,9 @@ async function runRss(
       sampledPeakMb: mb(sampler.peakKb),
       beginSeconds: round(point.beginMs / 1000, 1),
     });
-    ctx.log(`rss: ${point.waiting} sagas waiting → ${points.at(-1)!.rssMb} MiB after GC`);
+    ctx.log(
+      `rss: ${point.waiting} sagas waiting → ${points.at(-1)!.rssMb} MiB settled (lowest RSS over 12 s idle, GC each second)`,
+    );
   }
   return {
     startedMb: mb(started),
@@ -335,7 +337,7 @@ async function main(): Promise<void> {
     ...(rss
       ? [
           {
-            name: `rss after GC, ${rss.points.at(-1)!.waiting} vs ${rss.points[0]!.waiting} waiting`,
+            name: `rss settled, ${rss.points.at(-1)!.waiting} vs ${rss.points[0]!.waiting} waiting`,
             target: 'flat (≤ 1.10×)',
             measured: `${rss.ratio.toFixed(2)}×`,
             met: rss.ratio <= 1.1,
@@ -400,7 +402,7 @@ async function main(): Promise<void> {
       parts.push(
         `\nOrchestrator memory with sagas waiting on replies (started: ${rss.startedMb} MiB)`,
         table(
-          ['waiting', 'RSS after GC', 'RSS before GC', 'heap used', 'sampled peak', 'begin s'],
+          ['waiting', 'RSS settled', 'RSS before GC', 'heap used', 'sampled peak', 'begin s'],
           rss.points.map((p) => [
             p.waiting,
             p.rssMb.toFixed(1),

@@ -192,6 +192,25 @@ async function runLoad(
   };
 }
 
+const SETTLE_SECONDS = 12;
+
+/**
+ * The process's memory once idle: a full GC every second for `SETTLE_SECONDS`, keeping the
+ * sample with the lowest RSS. Freed memory goes back to the OS over seconds, not at the GC (V8's
+ * memory reducer, the allocator's trimming), so a sample right after a burst of work still counts
+ * memory nothing holds.
+ */
+async function settledMemory(): Promise<ReturnType<typeof processMemory>> {
+  let lowest = processMemory();
+  for (let second = 0; second < SETTLE_SECONDS; second++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await sleep(1000);
+    const sample = processMemory();
+    if (sample.vmRssKb < lowest.vmRssKb) lowest = sample;
+  }
+  return lowest;
+}
+
 /** Begins sagas nobody answers and reports the process's memory at each checkpoint. */
 async function runWaiting(
   orchestrator: Orchestrator,
@@ -209,6 +228,7 @@ async function runWaiting(
       }
     };
     await Promise.all(Array.from({ length: 20 }, worker));
+    const beginMs = performance.now() - started;
     begun = checkpoint;
     // Wait until the relay sent every command: the sagas now only wait for replies.
     for (;;) {
@@ -222,14 +242,13 @@ async function runWaiting(
       `select count(*)::int as n from orders.saga_instances where status = 'RUNNING' and waiting = 'reply'`,
     );
     const beforeGc = processMemory();
-    (globalThis as { gc?: () => void }).gc?.();
-    await sleep(500);
+    const settled = await settledMemory();
     sendToParent({
       type: 'waiting',
       waiting: rows[0]!.n,
-      beginMs: performance.now() - started,
+      beginMs,
       beforeGc,
-      ...processMemory(),
+      ...settled,
     });
   }
 }
