@@ -18,7 +18,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { withTransaction, type Queryable } from '@trackops/core';
-import { inboxConsumer, type BaselineOptions, type OrderInput } from './baseline.js';
+import {
+  applicableReply,
+  inboxConsumer,
+  type BaselineOptions,
+  type OrderInput,
+} from './baseline.js';
 import { sagaTopics, sql } from './workload.js';
 
 function send(
@@ -92,21 +97,15 @@ export class BareOrchestrator {
     message: KafkaMessage,
     headers: Record<string, string>,
   ): Promise<(() => Promise<unknown>) | undefined> {
-    const sagaId = headers['saga-id']!;
-    const { rows } = await client.query<{ step: number; status: string; data: OrderInput }>(
-      'select step, status, data from orders.saga_state where id = $1 for update',
-      [sagaId],
-    );
-    const saga = rows[0];
-    const step = Number(headers['saga-step']);
-    if (saga === undefined || saga.status !== 'RUNNING' || saga.step !== step) return undefined;
-    const reply = JSON.parse(message.value!.toString()) as Record<string, string>;
+    const due = await applicableReply(client, message, headers);
+    if (due === undefined) return undefined;
+    const { sagaId, step, data, reply } = due;
     if (step === 0) {
       await client.query(
         `update orders.saga_state set step = 1, data = data || $2, updated_at = now() where id = $1`,
         [sagaId, JSON.stringify({ reservationId: reply['reservationId'] })],
       );
-      const { orderId, amount } = saga.data;
+      const { orderId, amount } = data;
       return () =>
         send(
           this.producer!,
@@ -116,7 +115,7 @@ export class BareOrchestrator {
           { orderId, amount },
         );
     }
-    await client.query(sql.confirm, [saga.data.orderId]);
+    await client.query(sql.confirm, [data.orderId]);
     await client.query(
       `update orders.saga_state set step = 2, status = 'COMPLETED', data = data || $2, updated_at = now() where id = $1`,
       [sagaId, JSON.stringify({ paymentId: reply['paymentId'] })],

@@ -70,6 +70,36 @@ export function headersOf(message: KafkaMessage): Record<string, string> {
   return headers;
 }
 
+/** A reply the orchestrator can apply: its saga row (locked) is running and at the replied step. */
+export interface ApplicableReply {
+  sagaId: string;
+  step: number;
+  data: OrderInput;
+  reply: Record<string, string>;
+}
+
+/**
+ * Locks the saga row a reply is for and checks the reply is due (the saga is running and at
+ * that step); `undefined` for a late or repeated reply. Shared by the baseline and bare
+ * orchestrators, which differ only in what they write and send next.
+ */
+export async function applicableReply(
+  client: Queryable,
+  message: KafkaMessage,
+  headers: Record<string, string>,
+): Promise<ApplicableReply | undefined> {
+  const sagaId = headers['saga-id']!;
+  const { rows } = await client.query<{ step: number; status: string; data: OrderInput }>(
+    'select step, status, data from orders.saga_state where id = $1 for update',
+    [sagaId],
+  );
+  const saga = rows[0];
+  const step = Number(headers['saga-step']);
+  if (saga === undefined || saga.status !== 'RUNNING' || saga.step !== step) return undefined;
+  const reply = JSON.parse(message.value!.toString()) as Record<string, string>;
+  return { sagaId, step, data: saga.data, reply };
+}
+
 /**
  * A consumer whose handler runs in a transaction with an inbox row (a duplicate is skipped);
  * what the handler returns runs after the commit, and the offset is resolved after that.
@@ -337,15 +367,9 @@ export class BaselineOrchestrator {
     message: KafkaMessage,
     headers: Record<string, string>,
   ): Promise<(() => Promise<unknown>) | undefined> {
-    const sagaId = headers['saga-id']!;
-    const { rows } = await client.query<{ step: number; status: string; data: OrderInput }>(
-      'select step, status, data from orders.saga_state where id = $1 for update',
-      [sagaId],
-    );
-    const saga = rows[0];
-    const step = Number(headers['saga-step']);
-    if (saga === undefined || saga.status !== 'RUNNING' || saga.step !== step) return undefined;
-    const reply = JSON.parse(message.value!.toString()) as Record<string, string>;
+    const due = await applicableReply(client, message, headers);
+    if (due === undefined) return undefined;
+    const { sagaId, step, data, reply } = due;
     if (step === 0) {
       await client.query(
         `update orders.saga_state set step = 1, data = data || $2, version = version + 1, updated_at = now() where id = $1`,
@@ -355,7 +379,7 @@ export class BaselineOrchestrator {
         `insert into orders.saga_steps (saga_id, step, event) values ($1, 1, 'command-sent')`,
         [sagaId],
       );
-      const { orderId, amount } = saga.data;
+      const { orderId, amount } = data;
       await enqueue(client, 'orders', {
         topic: this.topics.payment,
         key: sagaId,
@@ -365,7 +389,7 @@ export class BaselineOrchestrator {
       });
       return undefined;
     }
-    await client.query(sql.confirm, [saga.data.orderId]);
+    await client.query(sql.confirm, [data.orderId]);
     await client.query(
       `update orders.saga_state set step = 2, status = 'COMPLETED', data = data || $2, version = version + 1, updated_at = now() where id = $1`,
       [sagaId, JSON.stringify({ paymentId: reply['paymentId'] })],
