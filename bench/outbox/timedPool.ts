@@ -37,12 +37,13 @@ export function timedPool(pool: pg.Pool): { pool: pg.Pool; times: PhaseTimes } {
     new Proxy(client, {
       get(target, property) {
         if (property === 'query') {
-          return async (text: string, values?: unknown[]) => {
+          // Both forms the relay uses: `query(text, values)` and a prepared `query({ name, text, values })`.
+          return async (query: string | pg.QueryConfig, values?: unknown[]) => {
             const started = performance.now();
             try {
-              return await target.query(text, values);
+              return await target.query(query, values);
             } finally {
-              record(phaseOf(text), started);
+              record(phaseOf(typeof query === 'string' ? query : query.text), started);
             }
           };
         }
