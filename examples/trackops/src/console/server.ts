@@ -114,6 +114,14 @@ export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
       const target = new URL(services[request.params.service]);
       target.pathname = `/${request.params['*']}`;
       target.search = query;
+      // The URL resolves dot segments (`api/../docs` becomes `/docs`): check what it resolved to.
+      if (!/^\/(api|actuator)\//.test(target.pathname)) {
+        return reply.code(400).send({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'params/*: must stay under api/ or actuator/',
+        });
+      }
       const headers: Record<string, string> = { [correlationHeader]: request.id };
       for (const name of forwarded) {
         const value = request.headers[name];

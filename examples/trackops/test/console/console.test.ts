@@ -11,6 +11,7 @@
 import { createOutbox } from '@trackops/outbox';
 import { ensureChromium } from '@trackops/stack';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
@@ -33,6 +34,19 @@ const screenshotDirs =
   process.env['TRACKOPS_UPDATE_SCREENSHOTS'] === '1' ? [artefacts, committed] : [artefacts];
 /** How long the page may take to show what the services already say. */
 const shows = { timeout: 60_000 };
+
+/** The status of a GET sent with its path exactly as given (no dot-segment resolution). */
+function rawStatus(base: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ hostname, port, path, method: 'GET' }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 describe('the TrackOps console', () => {
   let whole: WholeSystem | undefined;
@@ -300,6 +314,8 @@ describe('the TrackOps console', () => {
     // Only the services' API and actuator routes, and never another host.
     expect((await relay.call('GET', '/console/api/order-service/openapi.json')).status).toBe(400);
     expect((await relay.call('GET', '/console/api/elsewhere/api/orders')).status).toBe(400);
+    // Dot segments, sent as-is (fetch would resolve them before sending), do not climb out.
+    expect(await rawStatus(relay.url, '/console/api/order-service/api/../openapi.json')).toBe(400);
 
     const body = { customerId: `proxied-${run}`, items: [{ sku, quantity: 1, unitPrice: '9.90' }] };
     // The order-service, not the console, decides: no token → its 401.
