@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tsup.shared.js';
 
-// The kit and its vitest global setup import vitest, which cannot be loaded with require():
-// they are ESM only. `helpers` (the kit without vitest, for scripts and other runners such as
+// The kit imports vitest, which cannot be loaded with require(), and the global setup's types
+// come from vitest/node, which has no CommonJS types: both are ESM only. `helpers` (the kit without vitest, for scripts and other runners such as
 // Jest) is ESM + CommonJS. `containers.ts` is reached only through a dynamic import, so
 // Testcontainers loads only when `startContainers()` runs.
 //

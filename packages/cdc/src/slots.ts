@@ -35,11 +35,12 @@ export interface SlotLag {
    */
   readonly confirmedLagBytes: bigint | null;
   /**
-   * `reserved`, `extended`, `unreserving` or `lost` (PostgreSQL's `wal_status`): `lost` means
-   * WAL the slot needed was removed, because of `max_slot_wal_keep_size`, and the connector
-   * can no longer resume — it needs a new slot and a new snapshot.
+   * PostgreSQL's `wal_status`: `reserved` or `extended` (fine), `unreserved` (the slot's WAL
+   * exceeds `max_slot_wal_keep_size` and will be removed at the next checkpoint unless the
+   * connector catches up), or `lost` (WAL the slot needed was removed: the connector can no
+   * longer resume — it needs a new slot and a new snapshot).
    */
-  readonly walStatus: string | null;
+  readonly walStatus: 'reserved' | 'extended' | 'unreserved' | 'lost' | null;
 }
 
 const lagSql = `
@@ -65,7 +66,7 @@ interface LagRow extends Record<string, unknown> {
   active_pid: number | null;
   retained_wal_bytes: string | null;
   confirmed_lag_bytes: string | null;
-  wal_status: string | null;
+  wal_status: SlotLag['walStatus'];
 }
 
 /** Options of {@link slotLag}. */

@@ -5,7 +5,7 @@
  * ```ts
  * // vitest.config.ts
  * export default defineConfig({
- *   test: { globalSetup: ['@trackops/testkit/globalSetup'], testTimeout: 60_000, hookTimeout: 180_000 },
+ *   test: { globalSetup: ['@trackops/testkit/globalSetup'], testTimeout: 60_000, hookTimeout: 300_000 },
  * });
  * ```
  *
@@ -57,8 +57,7 @@ export function provideStack(project: TestProject, endpoints: StackEndpoints): v
  * (`attachStackFromEnv`) and checks every server answers (`verifyStack`); in `testcontainers`
  * mode starts them (`startContainers`) and stops them when the run ends.
  *
- * A named export rather than a default one, so vitest finds it whether it loads the ESM or the
- * CommonJS build of this file.
+ * Exported as `setup`, one of the names vitest looks for in a global setup file.
  *
  * @param project - The `TestProject` vitest passes.
  * @returns The teardown in `testcontainers` mode (vitest calls it at the end of the run).

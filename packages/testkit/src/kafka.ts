@@ -143,7 +143,13 @@ export async function consumeUntil<T>(kafka: Kafka, options: ConsumeUntilOptions
     // One subscribe call for all topics: with one call per topic, kafkajs 2.2.4 was seen to
     // fetch only from the first ones.
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
+    if (timedOut) {
+      await consumer.disconnect();
+      return undefined;
+    }
     await consumer.run({
+      // Nothing to resume: an assertion's group must leave no offsets behind.
+      autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
         if (finished) return;
         try {
@@ -158,6 +164,12 @@ export async function consumeUntil<T>(kafka: Kafka, options: ConsumeUntilOptions
         }
       },
     });
+    // run() returns once the group is joined. A deadline that passed during the join found a
+    // disconnect() kafkajs ignores while joining: disconnect again now, or the consumer stays.
+    if (timedOut) {
+      await consumer.disconnect();
+      return undefined;
+    }
     return matched;
   };
 

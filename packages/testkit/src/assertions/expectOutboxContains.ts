@@ -122,7 +122,7 @@ interface StoredRow {
  * @param options - See {@link ExpectOutboxContainsOptions}.
  * @returns The first matching row, its payload typed by the schema if one was given.
  * @throws {@link TestkitError} `TESTKIT_EXPECTATION_FAILED` when no row matches, saying how many
- *   rows the table holds and why each differs (type, aggregate, payload field, schema issues).
+ *   rows it read and why each differs (type, aggregate, payload field, schema issues).
  * @throws `TrackOpsError` `INVALID_OPTIONS` at once for bad options, naming the option.
  *
  * @example
@@ -163,7 +163,8 @@ export async function expectOutboxContains<P = unknown>(
         code: 'TESTKIT_EXPECTATION_FAILED',
         message: observations.describe(
           `expectOutboxContains: no row of ${table} matched ${describeMatch(options.match)}` +
-            (resolved.within > 0 ? ` within ${resolved.within} ms` : ''),
+            (resolved.within > 0 ? ` within ${resolved.within} ms` : '') +
+            (rows.length === ROW_LIMIT ? ` (only its first ${ROW_LIMIT} rows were read)` : ''),
           'row',
         ),
       });
