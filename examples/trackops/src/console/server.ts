@@ -4,9 +4,9 @@
  * the order and inventory services under `/console/api/<service>/…`.
  *
  * The page only ever calls the services' own HTTP APIs. The pass-through exists so that the
- * browser talks to one origin: the other services need no CORS, and the admin token the
- * operator enters travels, untouched, to the service that checks it — the console itself
- * grants nothing.
+ * browser talks to one origin: the other services need no CORS. It forwards reads (GET) only:
+ * the page reads the order and inventory services and writes only to the event-relay-service
+ * (its admin routes), so nothing can be changed on the other services through the console.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -74,7 +74,7 @@ const securityHeaders = {
 };
 
 /** Request headers the pass-through forwards; everything else stays at the console. */
-const forwarded = ['authorization', 'content-type', 'idempotency-key'] as const;
+const forwarded = ['authorization'] as const;
 
 /** Registers the console's page and its pass-through on the event-relay-service's app. */
 export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
@@ -96,8 +96,9 @@ export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
     return reply.headers(securityHeaders).type(asset.type).send(asset.body);
   });
 
+  // Reads only: another method on these paths is answered 404 (no such route).
   app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    method: 'GET',
     url: '/console/api/:service/*',
     schema: {
       hide: true,
@@ -129,12 +130,7 @@ export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
       }
       let response: Response;
       try {
-        response = await fetch(target, {
-          method: request.method,
-          headers,
-          body: request.body === undefined ? null : JSON.stringify(request.body),
-          signal: AbortSignal.timeout(30_000),
-        });
+        response = await fetch(target, { headers, signal: AbortSignal.timeout(30_000) });
       } catch (error) {
         return reply.code(502).send({
           statusCode: 502,
@@ -144,6 +140,8 @@ export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
       }
       const type = response.headers.get('content-type');
       if (type !== null) void reply.type(type);
+      // The body is the service's, under the console's origin: never sniffed into something else.
+      void reply.header('x-content-type-options', 'nosniff');
       return reply.code(response.status).send(Buffer.from(await response.arrayBuffer()));
     },
   });

@@ -4,10 +4,13 @@
  * — the original topic, partition and offset, the consumer group, the error, the attempts —
  * and whether `POST /api/events/dlq/replay` has replayed it yet.
  *
- * A consumer that never commits reads every dead-letter topic from its start at each service
- * start and remembers the newest records; a record is replayed once the replay's group
- * (`<dlq topic>.replay`, see `replayDeadLetters`) has committed past its offset.
+ * A consumer that never commits, in a consumer group of its own per service start, reads every
+ * dead-letter topic from its start and remembers the newest records (one entry per
+ * `topic:partition:offset`, so a rebalance that reads them again lists none twice); a record
+ * is replayed once the replay's group (`<dlq topic>.replay`, see `replayDeadLetters`) has
+ * committed past its offset.
  */
+import { randomUUID } from 'node:crypto';
 import { deadLetterHeaders, replayedFromHeader } from '@trackops/core';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -52,6 +55,14 @@ const text = (value: Buffer | string | (Buffer | string)[] | undefined): string 
   return last === undefined ? null : last.toString();
 };
 
+/** Newest first: by the time the consumer wrote it, then by offset within a partition. */
+const byNewest = (a: DeadLetterView, b: DeadLetterView): number => {
+  const at = (b.failedAt ?? '').localeCompare(a.failedAt ?? '');
+  if (at !== 0) return at;
+  const offsets = BigInt(b.offset) - BigInt(a.offset);
+  return offsets > 0n ? 1 : offsets < 0n ? -1 : b.partition - a.partition;
+};
+
 /** Per partition: the replay group's committed offset (-1 when it has replayed nothing). */
 async function replayedUpTo(admin: Admin, topic: string): Promise<Map<number, bigint>> {
   const [committed] = await admin.fetchOffsets({ groupId: `${topic}.replay`, topics: [topic] });
@@ -70,41 +81,61 @@ export async function startDeadLetterWatch(options: {
   keep?: number;
 }): Promise<DeadLetterWatch> {
   const keep = options.keep ?? 50;
+  // A group of its own per start: it never commits, so a group shared across starts or
+  // replicas would split the partitions between them (each seeing only part of the records)
+  // and restart from the beginning at every rebalance. The broker removes an empty group
+  // without committed offsets.
+  const groupId = `${options.groupId}-${randomUUID()}`;
+  // Per topic, by `<partition>:<offset>`: a rebalance that reads a record again replaces it.
+  const seen = new Map<string, Map<string, DeadLetterView>>();
   const admin = options.kafka.admin();
+  const consumer = options.kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+  let watched: string[];
   await admin.connect();
-  const existing = new Set(await admin.listTopics());
-  const watched = [...new Set(options.topics)].filter((topic) => existing.has(topic)).sort();
-  const seen = new Map<string, DeadLetterView[]>(watched.map((topic) => [topic, []]));
-  const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 250 });
-  if (watched.length > 0) {
-    await consumer.connect();
-    await consumer.subscribe({ topics: watched, fromBeginning: true });
-    await consumer.run({
-      // Never committed: every start reads the dead letters again from the beginning.
-      autoCommit: false,
-      eachMessage: ({ topic, partition, message }) => {
-        const header = (name: string) => text(message.headers?.[name]);
-        const list = seen.get(topic) ?? [];
-        list.unshift({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-          originalTopic: header(deadLetterHeaders.originalTopic),
-          originalPartition: header(deadLetterHeaders.originalPartition),
-          originalOffset: header(deadLetterHeaders.originalOffset),
-          consumerGroup: header(deadLetterHeaders.consumerGroup),
-          errorClass: header(deadLetterHeaders.errorClass),
-          errorMessage: header(deadLetterHeaders.errorMessage),
-          attempts: header(deadLetterHeaders.attempts),
-          failedAt: header(deadLetterHeaders.failedAt),
-          replayedFrom: header(replayedFromHeader),
-        });
-        list.length = Math.min(list.length, keep);
-        seen.set(topic, list);
-        return Promise.resolve();
-      },
-    });
+  try {
+    const existing = new Set(await admin.listTopics());
+    watched = [...new Set(options.topics)].filter((topic) => existing.has(topic)).sort();
+    for (const topic of watched) seen.set(topic, new Map());
+    if (watched.length > 0) {
+      await consumer.connect();
+      await consumer.subscribe({ topics: watched, fromBeginning: true });
+      await consumer.run({
+        // Never committed: every start reads the dead letters again from the beginning.
+        autoCommit: false,
+        eachMessage: ({ topic, partition, message }) => {
+          const header = (name: string) => text(message.headers?.[name]);
+          const records = seen.get(topic) ?? new Map<string, DeadLetterView>();
+          const id = `${partition}:${message.offset}`;
+          records.set(id, {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            originalTopic: header(deadLetterHeaders.originalTopic),
+            originalPartition: header(deadLetterHeaders.originalPartition),
+            originalOffset: header(deadLetterHeaders.originalOffset),
+            consumerGroup: header(deadLetterHeaders.consumerGroup),
+            errorClass: header(deadLetterHeaders.errorClass),
+            errorMessage: header(deadLetterHeaders.errorMessage),
+            attempts: header(deadLetterHeaders.attempts),
+            failedAt: header(deadLetterHeaders.failedAt),
+            replayedFrom: header(replayedFromHeader),
+          });
+          // Only the `keep` newest, whatever order the partitions are read in.
+          if (records.size > keep) {
+            const oldest = [...records.values()].sort(byNewest).slice(keep);
+            for (const record of oldest) records.delete(`${record.partition}:${record.offset}`);
+          }
+          seen.set(topic, records);
+          return Promise.resolve();
+        },
+      });
+    }
+  } catch (error) {
+    // Release what was connected; a client never connected has nothing to release.
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    throw error;
   }
   options.logger.info({ topics: watched }, 'watching dead-letter topics');
 
@@ -125,9 +156,9 @@ export async function startDeadLetterWatch(options: {
             total += Number(high - low);
             pending += Number(high - (from > low ? from : low));
           }
-          const records = (seen.get(topic) ?? []).filter(
-            (record) => BigInt(record.offset) >= (replayed.get(record.partition) ?? -1n),
-          );
+          const records = [...(seen.get(topic)?.values() ?? [])]
+            .filter((record) => BigInt(record.offset) >= (replayed.get(record.partition) ?? -1n))
+            .sort(byNewest);
           return { topic, total, pending, records };
         }),
       );

@@ -2,12 +2,14 @@
  * The last few change events of each captured table, for the console's CDC panel
  * (`GET /api/cdc/changes`): a consumer of its own that only remembers what it saw.
  *
- * It never commits, so every start reads from the end of each topic: the panel shows what
- * happens while the service runs, not the history. It decodes with `decodeRecord` itself
+ * It never commits, in a consumer group of its own per start, so every start reads from the
+ * end of each topic: the panel shows what happens while the service runs, not the history
+ * (an int64 column, decoded to a bigint, is shown as its decimal string). It decodes with `decodeRecord` itself
  * rather than through a CDC consumer: a record it cannot decode is listed with the decoder's
  * error — never retried, never dead-lettered a second time (the consumers that act on the
  * topic do that), never stalling the panel.
  */
+import { randomUUID } from 'node:crypto';
 import { decodeRecord } from '@trackops/cdc';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -40,13 +42,23 @@ export interface RecentChanges {
   stop(): Promise<void>;
 }
 
+/** `JSON.stringify` that renders a bigint (an int64 column) as its decimal string. */
+const stringify = (value: unknown): string | undefined =>
+  JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? item.toString() : item,
+  );
+
+/** A row's key columns as JSON renders them: a bigint becomes its decimal string. */
+const jsonSafe = (row: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  JSON.parse(stringify(row) ?? '{}') as Record<string, unknown>;
+
 const changedColumns = (
   before: Readonly<Record<string, unknown>> | null,
   after: Readonly<Record<string, unknown>>,
 ): string[] => {
   if (before === null) return Object.keys(after);
   return Object.keys(after).filter(
-    (column) => JSON.stringify(after[column]) !== JSON.stringify(before[column]),
+    (column) => stringify(after[column]) !== stringify(before[column]),
   );
 };
 
@@ -66,7 +78,12 @@ export async function startRecentChanges(options: {
     list.length = Math.min(list.length, keep);
     seen.set(topic, list);
   };
-  const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 200 });
+  // A group of its own per start (it never commits): replicas, or a start after a restart, do
+  // not split the partitions. The broker removes an empty group without committed offsets.
+  const consumer = options.kafka.consumer({
+    groupId: `${options.groupId}-${randomUUID()}`,
+    maxWaitTimeInMs: 200,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: false });
@@ -92,7 +109,7 @@ export async function startRecentChanges(options: {
         if (event.kind === 'change') {
           remember(topic, {
             op: event.op,
-            key: event.key === null ? null : { ...event.key },
+            key: event.key === null ? null : jsonSafe(event.key),
             columns: event.op === 'u' ? changedColumns(event.before, event.after) : [],
             committedAt: new Date(event.source.tsMs).toISOString(),
             lagMs: Date.now() - event.source.tsMs,

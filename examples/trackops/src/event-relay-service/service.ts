@@ -171,9 +171,15 @@ export async function startEventRelayService(
     resources.defer(() => recentChanges.stop());
 
     // The system's dead letters: of the saga commands and replies and of the change streams.
+    // Created first: the watch only watches topics that exist, and some (the inventory items
+    // changes' one, where the cache invalidator dead-letters) may not exist yet.
+    const deadLetterTopics = [...Object.values(topics), ...changeTopics].map(
+      (topic) => `${topic}.dlq`,
+    );
+    await ensureTopics(kafka, deadLetterTopics);
     const deadLetters = await startDeadLetterWatch({
       kafka,
-      topics: [...Object.values(topics), ...changeTopics].map((topic) => `${topic}.dlq`),
+      topics: deadLetterTopics,
       groupId: `${options.cdcGroupId ?? 'event-relay-service-cdc'}-dlq-watch`,
       logger: logger.child({ component: 'dead-letters' }),
     });

@@ -26,12 +26,15 @@ export interface InvalidationProgress {
   lastLagMs: number | null;
 }
 
-/** A running watch; `stop()` ends its timer and its subscription. */
+/**
+ * A running watch; `stop()` ends its timer and its subscription and waits for a check already
+ * running, so none queries the pool or Redis after they are closed.
+ */
 export interface CacheWatch {
   invalidation(): InvalidationProgress;
   /** `null` until the first check has run. */
   consistency(): ConsistencyResult | null;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -74,10 +77,9 @@ export function watchOrderCache(options: {
     lag.observe(Math.max(0, event.lagMs) / 1000);
   });
 
-  let running = false;
-  const check = async (): Promise<void> => {
-    if (running) return;
-    running = true;
+  /** The check running now, if any. */
+  let running: Promise<void> | undefined;
+  const runCheck = async (): Promise<void> => {
     try {
       const report = await checkConsistency(caches.orders, {
         load: (key) => findOrderHeader(pool, key),
@@ -97,19 +99,24 @@ export function watchOrderCache(options: {
         logger.warn({ stale: report.stale }, 'stale order cache entries');
     } catch (error) {
       logger.warn({ err: error }, 'order cache consistency check failed');
-    } finally {
-      running = false;
     }
   };
-  const timer = setInterval(() => void check(), options.checkEveryMs ?? 15_000);
+  const check = (): void => {
+    if (running !== undefined) return;
+    running = runCheck().finally(() => {
+      running = undefined;
+    });
+  };
+  const timer = setInterval(check, options.checkEveryMs ?? 15_000);
   timer.unref();
 
   return {
     invalidation: () => ({ ...progress }),
     consistency: () => last,
-    stop() {
+    async stop() {
       clearInterval(timer);
       unsubscribe();
+      await running;
     },
   };
 }

@@ -184,7 +184,7 @@ export async function startOrderService(
       registry: metrics.registry,
       logger: logger.child({ component: 'cache-watch' }),
     });
-    resources.defer(() => Promise.resolve(cacheWatch.stop()));
+    resources.defer(() => cacheWatch.stop());
     const kafkaHealth = kafkaCheck(kafka);
     resources.defer(() => kafkaHealth.close());
     const app = await createHttpApp({

@@ -304,7 +304,7 @@ describe('the TrackOps console', () => {
     await screenshot('cache');
   });
 
-  it('serves the page and a pass-through that keeps the services’ own auth and answers', async () => {
+  it('serves the page and a read-only pass-through to the services’ own answers', async () => {
     const relay = live().relay;
     const served = await relay.call<string>('GET', '/console/');
     expect(served.status).toBe(200);
@@ -318,34 +318,45 @@ describe('the TrackOps console', () => {
     expect(await rawStatus(relay.url, '/console/api/order-service/api/../openapi.json')).toBe(400);
 
     const body = { customerId: `proxied-${run}`, items: [{ sku, quantity: 1, unitPrice: '9.90' }] };
-    // The order-service, not the console, decides: no token → its 401.
-    expect((await relay.call('POST', '/console/api/order-service/api/orders', body)).status).toBe(
-      401,
-    );
-    const placed = await relay
+    // Reads only: a write through the console is refused there, even with a valid token.
+    const write = await relay
       .withToken(live().customerToken)
-      .expect<{ id: string; sagaId: string }>(
-        201,
-        'POST',
-        '/console/api/order-service/api/orders',
-        body,
-        {
-          'x-correlation-id': `proxied-${run}`,
-        },
-      );
+      .call('POST', '/console/api/order-service/api/orders', body);
+    expect([404, 405]).toContain(write.status);
+    const customerOrders = `/api/orders?customerId=${encodeURIComponent(`proxied-${run}`)}`;
+    const none = await live().order.expect<{ items: unknown[] }>(200, 'GET', customerOrders);
+    expect(none.items).toEqual([]);
+
+    // Placed directly, read through the pass-through: the order-service's own answer.
+    const placed = await live()
+      .order.withToken(live().customerToken)
+      .expect<{ id: string; sagaId: string }>(201, 'POST', '/api/orders', body, {
+        'x-correlation-id': `proxied-${run}`,
+      });
+    const proxied = await relay.call<{ id: string }>(
+      'GET',
+      `/console/api/order-service/api/orders/${placed.id}`,
+    );
+    expect(proxied.status).toBe(200);
+    expect(proxied.body.id).toBe(placed.id);
+    expect(proxied.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(proxied.headers.get('x-content-type-options')).toBe('nosniff');
     const direct = await live().order.expect<{ id: string }>(
       200,
       'GET',
       `/api/orders/${placed.id}`,
     );
-    expect(direct.id).toBe(placed.id);
-    // The caller's correlation id travels through the pass-through into the saga.
-    const saga = await live().order.expect<{ correlationId: string }>(
-      200,
+    expect(proxied.body).toEqual(direct);
+    // The service's own errors come back as they are.
+    const missing = await relay.call('GET', `/console/api/order-service/api/orders/${uuidv7()}`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+    const saga = await relay.call<{ correlationId: string }>(
       'GET',
-      `/api/sagas/${placed.sagaId}`,
+      `/console/api/order-service/api/sagas/${placed.sagaId}`,
     );
-    expect(saga.correlationId).toBe(`proxied-${run}`);
+    expect(saga.status).toBe(200);
+    expect(saga.body.correlationId).toBe(`proxied-${run}`);
 
     const stats = await live().order.expect<{ byStatus: Record<string, number>; stuck: number }>(
       200,

@@ -25,6 +25,11 @@ interface SystemLock {
  */
 async function lockWholeSystem(timeoutMs: number): Promise<SystemLock> {
   const client = new pg.Client({ connectionString: endpoints().DATABASE_URL });
+  // A lost connection (a PostgreSQL restart) emits 'error': without a listener it would crash
+  // the test worker. The lock went with the session; `release()` then finds it gone.
+  client.on('error', (error) => {
+    console.warn(`whole-system lock: connection lost: ${error.message}`);
+  });
   await client.connect();
   try {
     await client.query(`set statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
@@ -39,7 +44,7 @@ async function lockWholeSystem(timeoutMs: number): Promise<SystemLock> {
   return {
     async release() {
       await client.query('select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
-      await client.end();
+      await client.end().catch(() => undefined);
     },
   };
 }
@@ -77,9 +82,13 @@ export async function startWholeSystem(
     release: () =>
       (released ??= (async () => {
         try {
-          await system.stop();
-          for (const name of ['trackops-orders', 'trackops-inventory']) {
-            await deleteConnector(system.stack.CONNECT_URL, name);
+          try {
+            await system.stop();
+          } finally {
+            // Even when a service failed to stop: no connector is left behind.
+            for (const name of ['trackops-orders', 'trackops-inventory']) {
+              await deleteConnector(system.stack.CONNECT_URL, name);
+            }
           }
         } finally {
           await lock.release();
