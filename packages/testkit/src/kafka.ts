@@ -130,23 +130,25 @@ export async function consumeUntil<T>(kafka: Kafka, options: ConsumeUntilOptions
   let settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
   const matched = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
 
+  // The deadline's disconnect may have come while a step was pending — connect, subscribe, or
+  // the group join in run(), during which kafkajs ignores it: after each step a consume that
+  // timed out disconnects again and gives up, or the consumer would stay.
+  const gaveUp = async (): Promise<boolean> => {
+    if (!timedOut) return false;
+    await consumer.disconnect();
+    return true;
+  };
+
   const consume = async (): Promise<T | undefined> => {
     // Subscribing to a topic that does not exist yet (a connector's, before its first change)
     // fails in kafkajs; creating it first is what the broker's auto-creation would do anyway.
     await createTopics(kafka, options.topics);
     await consumer.connect();
-    // The deadline may have passed (and its disconnect run) while connect() was pending.
-    if (timedOut) {
-      await consumer.disconnect();
-      return undefined;
-    }
+    if (await gaveUp()) return undefined;
     // One subscribe call for all topics: with one call per topic, kafkajs 2.2.4 was seen to
     // fetch only from the first ones.
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
-    if (timedOut) {
-      await consumer.disconnect();
-      return undefined;
-    }
+    if (await gaveUp()) return undefined;
     await consumer.run({
       // Nothing to resume: an assertion's group must leave no offsets behind.
       autoCommit: false,
@@ -164,12 +166,8 @@ export async function consumeUntil<T>(kafka: Kafka, options: ConsumeUntilOptions
         }
       },
     });
-    // run() returns once the group is joined. A deadline that passed during the join found a
-    // disconnect() kafkajs ignores while joining: disconnect again now, or the consumer stays.
-    if (timedOut) {
-      await consumer.disconnect();
-      return undefined;
-    }
+    // run() returns once the group is joined.
+    if (await gaveUp()) return undefined;
     return matched;
   };
 
