@@ -102,11 +102,7 @@ export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
     url: '/console/api/:service/*',
     schema: {
       hide: true,
-      params: z.object({
-        service: consoleServicesSchema.keyof(),
-        // The services' APIs and actuator, nothing else of theirs.
-        '*': z.string().regex(/^(api|actuator)\//, 'must start with api/ or actuator/'),
-      }),
+      params: z.object({ service: consoleServicesSchema.keyof(), '*': z.string() }),
     },
     handler: async (request, reply) => {
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
@@ -115,12 +111,14 @@ export function consoleRoutes(http: HttpApp, services: ConsoleServices): void {
       const target = new URL(services[request.params.service]);
       target.pathname = `/${request.params['*']}`;
       target.search = query;
-      // The URL resolves dot segments (`api/../docs` becomes `/docs`): check what it resolved to.
+      // The services' APIs and actuator, nothing else of theirs. Checked on the path the URL
+      // resolved, dot segments and all (`api/../docs` is `/docs`), not on the one requested.
       if (!/^\/(api|actuator)\//.test(target.pathname)) {
         return reply.code(400).send({
           statusCode: 400,
           error: 'Bad Request',
-          message: 'params/*: must stay under api/ or actuator/',
+          message: 'params.*: must stay under api/ or actuator/',
+          field: 'params.*',
         });
       }
       const headers: Record<string, string> = { [correlationHeader]: request.id };

@@ -104,9 +104,9 @@ export async function startDeadLetterWatch(options: {
         autoCommit: false,
         eachMessage: ({ topic, partition, message }) => {
           const header = (name: string) => text(message.headers?.[name]);
-          const records = seen.get(topic) ?? new Map<string, DeadLetterView>();
-          const id = `${partition}:${message.offset}`;
-          records.set(id, {
+          // Only watched topics are delivered, and each has its map from the start.
+          const records = seen.get(topic)!;
+          records.set(`${partition}:${message.offset}`, {
             topic,
             partition,
             offset: message.offset,
@@ -126,7 +126,6 @@ export async function startDeadLetterWatch(options: {
             const oldest = [...records.values()].sort(byNewest).slice(keep);
             for (const record of oldest) records.delete(`${record.partition}:${record.offset}`);
           }
-          seen.set(topic, records);
           return Promise.resolve();
         },
       });

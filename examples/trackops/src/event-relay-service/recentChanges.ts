@@ -73,10 +73,10 @@ export async function startRecentChanges(options: {
   const keep = options.keep ?? 20;
   const seen = new Map<string, RecentChange[]>(options.topics.map((topic) => [topic, []]));
   const remember = (topic: string, change: RecentChange): void => {
-    const list = seen.get(topic) ?? [];
+    // Every topic has its list from the start.
+    const list = seen.get(topic)!;
     list.unshift(change);
     list.length = Math.min(list.length, keep);
-    seen.set(topic, list);
   };
   // A group of its own per start (it never commits): replicas, or a start after a restart, do
   // not split the partitions. The broker removes an empty group without committed offsets.
