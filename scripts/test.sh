@@ -37,7 +37,8 @@ step "package checks (publint, attw)" pnpm run check:packages
 step "API docs (typedoc)" pnpm run docs
 TRACKOPS_TEST_REPORT="$results/unit.json" step "unit tests" pnpm exec vitest run --project unit
 TRACKOPS_TEST_REPORT="$results/integration.json" step "integration tests" pnpm exec vitest run --project integration
-TRACKOPS_TEST_REPORT="$results/packaging.json" step "packaging (packed, installed with npm outside the workspace; changesets)" \
+# The package checks above built every package; the packaging test packs that build.
+TRACKOPS_PACKAGES_BUILT=1 TRACKOPS_TEST_REPORT="$results/packaging.json" step "packaging (packed, installed with npm outside the workspace; changesets)" \
   pnpm exec vitest run --project packaging
 TRACKOPS_TEST_REPORT="$results/disruptive.json" step "disruptive tests (servers stopped and restarted, one file at a time)" \
   pnpm exec vitest run --project disruptive --no-file-parallelism
