@@ -55,18 +55,12 @@ export class BareOrchestrator {
   }
 
   async start(): Promise<void> {
-    const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
+    const { kafka } = this.options;
     this.producer = kafka.producer();
     await this.producer.connect();
-    this.consumer = await inboxConsumer({
-      kafka,
-      pool,
-      groupId: `${prefix}-orchestrator`,
-      topic: this.topics.replies,
-      inbox: 'orders.inbox',
-      partitionsConsumedConcurrently,
-      handler: (client, message, headers) => this.onReply(client, message, headers),
-    });
+    this.consumer = await inboxConsumer(this.options, 'orchestrator', (client, message, headers) =>
+      this.onReply(client, message, headers),
+    );
   }
 
   async stop(): Promise<void> {
@@ -135,7 +129,7 @@ export class BareParticipants {
   constructor(private readonly options: BaselineOptions) {}
 
   async start(): Promise<void> {
-    const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
+    const { kafka, prefix } = this.options;
     const topics = sagaTopics(prefix);
     const producer = kafka.producer();
     this.producer = producer;
@@ -148,17 +142,9 @@ export class BareParticipants {
       step: string,
       handle: (client: Queryable, command: OrderInput) => Promise<Record<string, string>>,
     ): Promise<Consumer> =>
-      inboxConsumer({
-        kafka,
-        pool,
-        partitionsConsumedConcurrently,
-        groupId: `${prefix}-${name}`,
-        topic: topics[name],
-        inbox: `${name}.inbox`,
-        handler: async (client, message, headers) => {
-          const command = JSON.parse(message.value!.toString()) as OrderInput;
-          return reply(headers['saga-id']!, step, await handle(client, command));
-        },
+      inboxConsumer(this.options, name, async (client, message, headers) => {
+        const command = JSON.parse(message.value!.toString()) as OrderInput;
+        return reply(headers['saga-id']!, step, await handle(client, command));
       });
     this.consumers.push(
       await service('inventory', '0', async (client, command) => {

@@ -101,35 +101,38 @@ export async function applicableReply(
 }
 
 /**
- * A consumer whose handler runs in a transaction with an inbox row (a duplicate is skipped);
- * what the handler returns runs after the commit, and the offset is resolved after that.
+ * A service's consumer — the orchestrator's of the replies, a participant's of its commands —
+ * whose handler runs in a transaction with an inbox row of that service (a duplicate is
+ * skipped); what the handler returns runs after the commit, and the offset is resolved after
+ * that.
  */
-export async function inboxConsumer(options: {
-  kafka: Kafka;
-  pool: pg.Pool;
-  groupId: string;
-  topic: string;
-  inbox: string;
-  partitionsConsumedConcurrently: number;
-  handler: InboxHandler;
-}): Promise<Consumer> {
-  const consumer = options.kafka.consumer({ groupId: options.groupId });
+export async function inboxConsumer(
+  system: BaselineOptions,
+  service: 'orchestrator' | 'inventory' | 'payment',
+  handler: InboxHandler,
+): Promise<Consumer> {
+  const topics = sagaTopics(system.prefix);
+  const inbox = `${service === 'orchestrator' ? 'orders' : service}.inbox`;
+  const consumer = system.kafka.consumer({ groupId: `${system.prefix}-${service}` });
   await consumer.connect();
-  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.subscribe({
+    topic: service === 'orchestrator' ? topics.replies : topics[service],
+    fromBeginning: true,
+  });
   const process = async (message: KafkaMessage): Promise<void> => {
     const headers = headersOf(message);
-    const after = await withTransaction(options.pool, async (client) => {
+    const after = await withTransaction(system.pool, async (client) => {
       const fresh = await client.query(
-        `insert into ${options.inbox} (message_id) values ($1) on conflict do nothing`,
+        `insert into ${inbox} (message_id) values ($1) on conflict do nothing`,
         [headers['id']],
       );
-      return fresh.rowCount === 1 ? options.handler(client, message, headers) : undefined;
+      return fresh.rowCount === 1 ? handler(client, message, headers) : undefined;
     });
     await after?.();
   };
   await consumer.run({
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    partitionsConsumedConcurrently: system.partitionsConsumedConcurrently,
     eachBatch: async (payload: EachBatchPayload) => {
       for (const message of payload.batch.messages) {
         if (!payload.isRunning() || payload.isStale()) return;
@@ -322,17 +325,10 @@ export class BaselineOrchestrator {
   }
 
   async start(): Promise<void> {
-    const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
     await this.relay.start();
-    this.consumer = await inboxConsumer({
-      kafka,
-      pool,
-      groupId: `${prefix}-orchestrator`,
-      topic: this.topics.replies,
-      inbox: 'orders.inbox',
-      partitionsConsumedConcurrently,
-      handler: (client, message, headers) => this.onReply(client, message, headers),
-    });
+    this.consumer = await inboxConsumer(this.options, 'orchestrator', (client, message, headers) =>
+      this.onReply(client, message, headers),
+    );
   }
 
   async stop(): Promise<void> {
@@ -418,8 +414,7 @@ export class BaselineParticipants {
   }
 
   async start(): Promise<void> {
-    const { kafka, pool, prefix, partitionsConsumedConcurrently } = this.options;
-    const topics = sagaTopics(prefix);
+    const topics = sagaTopics(this.options.prefix);
     for (const relay of this.relays) await relay.start();
     /** A service consuming its command topic; `handle` returns the reply for saga step `step`. */
     const service = (
@@ -428,25 +423,17 @@ export class BaselineParticipants {
       replyType: string,
       handle: (client: Queryable, command: OrderInput) => Promise<Record<string, string>>,
     ): Promise<Consumer> =>
-      inboxConsumer({
-        kafka,
-        pool,
-        partitionsConsumedConcurrently,
-        groupId: `${prefix}-${name}`,
-        topic: topics[name],
-        inbox: `${name}.inbox`,
-        handler: async (client, message, headers) => {
-          const command = JSON.parse(message.value!.toString()) as OrderInput;
-          const sagaId = headers['saga-id']!;
-          await enqueue(client, name, {
-            topic: topics.replies,
-            key: sagaId,
-            type: replyType,
-            payload: await handle(client, command),
-            headers: { 'saga-id': sagaId, 'saga-step': step },
-          });
-          return undefined;
-        },
+      inboxConsumer(this.options, name, async (client, message, headers) => {
+        const command = JSON.parse(message.value!.toString()) as OrderInput;
+        const sagaId = headers['saga-id']!;
+        await enqueue(client, name, {
+          topic: topics.replies,
+          key: sagaId,
+          type: replyType,
+          payload: await handle(client, command),
+          headers: { 'saga-id': sagaId, 'saga-step': step },
+        });
+        return undefined;
       });
     this.consumers.push(
       await service('inventory', '0', 'RESERVE_INVENTORY_REPLY', async (client, command) => {
